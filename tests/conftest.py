@@ -1,0 +1,125 @@
+"""Test fixtures: every database test runs on SQLite and, when TEST_DATABASE_URL is set,
+on PostgreSQL too. Both get their schema from the real Alembic migrations."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from smtp_support import smtp_server  # noqa: F401  (a fixture for every test module)
+from sqlalchemy import create_engine, text
+
+from workflow import create_app
+from workflow.extensions import db
+from workflow.seeding import seed_demo
+from workflow.settings import database_url
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def _pg_url() -> str:
+    os.environ["DATABASE_URL"] = PG_URL
+    try:
+        return database_url(Path("."))
+    finally:
+        del os.environ["DATABASE_URL"]
+
+
+def _migrate(url: str, instance: Path) -> None:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    app.instance_path = str(instance)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    path = folder / "template.sqlite3"
+    _migrate(f"sqlite:///{path}", folder)
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_schema(tmp_path_factory) -> str:
+    url = _pg_url()
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    _migrate(url, tmp_path_factory.mktemp("pg"))
+    return url
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_uri(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "test.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("pg_schema")
+        _truncate_all(url)
+        yield url
+
+
+@pytest.fixture
+def postgres_uri(request) -> str:
+    """A clean PostgreSQL database, for the tests about PostgreSQL itself."""
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL is not set (CI always sets it)")
+    url = request.getfixturevalue("pg_schema")
+    _truncate_all(url)
+    return url
+
+
+@pytest.fixture
+def make_app(database_uri, tmp_path):
+    """Build an app on the test database; tests that need other settings pass them."""
+    apps = []
+
+    def factory(**overrides):
+        settings = {"SQLALCHEMY_DATABASE_URI": database_uri, "TESTING": True,
+                    "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test", "MAIL_BACKEND": "none",
+                    **overrides}
+        app = create_app(settings)
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        seed_demo(with_cases=False)
+    return app
+
+
+@pytest.fixture
+def ctx(app):
+    with app.test_request_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

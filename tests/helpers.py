@@ -1,0 +1,115 @@
+"""Shared helpers: demo users by name and a way to drive a case to any state."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from workflow.extensions import db
+from workflow.models import Case, Unit, User
+from workflow.services import cases, dossier, follow_up
+
+NORR = "Hemtjänst Visby norr"
+
+IDEA = {"title": "Digital nyckelhantering i hemtjänsten",
+        "need": "Personalen lägger mycket tid på att hämta och lämna nycklar.",
+        "effect": "Mer tid hos brukarna och färre borttappade nycklar."}
+
+PROPOSAL = {"cost_estimate_sek": 240_000, "direction": {"focus": "efficiency", "reach": "internal"}}
+
+QUESTIONS = {"how_realised": "Kortare körvägar och färre nyckelhämtningar",
+             "who_realises": "Enhetschefen i hemtjänsten", "when": "Från driftstart",
+             "follow_up_method": "Tidsmätning i planeringssystemet",
+             "follow_up_owner": "Enhetschefen", "indicator": "Minuter per pass på nycklar",
+             "baseline": "35 minuter per pass"}
+# A complete dossier: total cost 285 000 kr over three years (within the 500 000 kr limit).
+BENEFIT = {
+    "horizon_years": 3, "discount_rate": 0.03, "hourly_cost_sek": 450,
+    "costs": [{"year": 1, "investment_sek": 150_000, "running_sek": 30_000, "internal_hours": 100},
+              {"year": 2, "running_sek": 30_000}, {"year": 3, "running_sek": 30_000}],
+    "benefits": [{"description": "Frigjord tid hos brukarna", "category": "reallocation",
+                  "colour": "yellow", "beneficiary": "internal",
+                  "amounts_sek": [100_000, 150_000, 150_000], **QUESTIONS,
+                  "checkpoints": [{"months_after_go_live": 6, "target": "20 minuter"},
+                                  {"months_after_go_live": 12, "target": "10 minuter"}]}],
+}
+ANSWERED = {item: {"answer": "yes"} for item in (
+    "reuse_considered", "compatibility", "data_ownership", "dpa", "third_country",
+    "security_protection", "exit_plan")}
+PROCUREMENT = {
+    "estimated_value_sek": 240_000, "contract_years": 3, "kind": "Digitala nyckelskåp",
+    "chosen_route": "direct_procurement", "checked_on": "2026-11-01",
+    "checklist": {"it_consulted": {"answer": "yes", "who": "Ahmed Hassan", "when": "2026-10-20"},
+                  **ANSWERED},
+}
+CLASSIFICATION = {
+    "information": "Vilka brukare som har nyckel hos hemtjänsten",
+    "levels": {"confidentiality": 2, "integrity": 2, "availability": 2, "traceability": 1},
+    "personal_data": True, "risk_of_not_developing": "Nycklar fortsätter att tappas bort.",
+}
+DOSSIER = [("dossier", "vu", ("benefit", BENEFIT)), ("dossier", "vu", ("procurement", PROCUREMENT)),
+           ("dossier", "vu", ("classification", CLASSIFICATION))]
+
+# The steps that bring a fresh draft (by `medarbetare`) to each state.
+TO_SUBMITTED = [("submit", "medarbetare", {})]
+TO_APT = TO_SUBMITTED + [("take_up", "chef", {})]
+TO_REFINEMENT = TO_APT + [("forward", "chef", {"note": "Stöd på APT 12 mars."})]
+TO_SUPPORT = TO_REFINEMENT + [("request_support", "vu", {"question": "Finns avtal?"})]
+TO_COUNCIL = TO_REFINEMENT + [("edit", "vu", PROPOSAL), *DOSSIER, ("to_council", "vu", {})]
+TO_PLAN = TO_COUNCIL + [("park", "rad", {})]
+TO_MANAGEMENT = TO_COUNCIL + [("prioritise", "rad", {"priority": "high"})]
+TO_POLITICAL = TO_MANAGEMENT + [("escalate", "fchef", {})]
+TO_APPROVED = TO_MANAGEMENT + [("approve", "fchef", {})]
+TO_IMPLEMENTATION = TO_APPROVED + [("start", "vu", {})]
+TO_FOLLOW_UP = TO_IMPLEMENTATION + [("go_live", "vu", {"go_live_date": "2026-10-01"})]
+REPORTED = {"actual_value": "10 minuter", "realised_sek": 120_000, "used_as_intended": "yes"}
+TO_CLOSED = TO_FOLLOW_UP + [("report", "vu", (1, 6, REPORTED)), ("report", "vu", (1, 12, REPORTED)),
+                            ("close", "vu", {})]
+
+PATHS = {
+    "draft": [], "submitted": TO_SUBMITTED, "apt": TO_APT, "refinement": TO_REFINEMENT,
+    "central_support": TO_SUPPORT, "council": TO_COUNCIL, "plan": TO_PLAN,
+    "management": TO_MANAGEMENT, "political": TO_POLITICAL, "approved": TO_APPROVED,
+    "implementation": TO_IMPLEMENTATION, "follow_up": TO_FOLLOW_UP, "closed": TO_CLOSED,
+}
+
+
+def user(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def all_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.id)))
+
+
+def unit(name: str = NORR) -> Unit:
+    return db.session.scalar(select(Unit).where(Unit.name == name))
+
+
+def new_draft(author: str = "medarbetare", **fields) -> Case:
+    return cases.create_case(user(author), {**IDEA, "unit_id": unit().id, **fields})
+
+
+def new_direct_case() -> Case:
+    return cases.create_case(user("medarbetare"), {**IDEA, "unit_id": unit().id}, anonymous=True)
+
+
+def drive(case: Case, steps) -> Case:
+    for event, username, data in steps:
+        if event == "edit":
+            cases.update_case(user(username), case, data)
+        elif event == "dossier":
+            dossier.save_section(user(username), case, data[0], data[1])
+        elif event == "sign_off":
+            dossier.sign_off_classification(user(username), case)
+        elif event == "report":
+            follow_up.report(user(username), case, *data)
+        else:
+            cases.fire(case, event, user(username), data)
+    return case
+
+
+def case_in(state: str, **fields) -> Case:
+    if state == "direct":
+        return new_direct_case()
+    case = drive(new_draft(**fields), PATHS[state])
+    assert case.state == state
+    return case

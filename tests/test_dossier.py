@@ -1,0 +1,372 @@
+"""The decision dossier through the service, the JSON API and the web pages, on both databases."""
+from __future__ import annotations
+
+import copy
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from helpers import BENEFIT, CLASSIFICATION, PROCUREMENT, case_in, user
+from workflow.extensions import db
+from workflow.models import InfoObject, Unit
+from workflow.services import cases, dossier
+from workflow.services.errors import Conflict, GuardFailed, PermissionDenied, ValidationFailed
+
+
+def save(case, section, document, who="vu", **kwargs):
+    return dossier.save_section(user(who), case, section, copy.deepcopy(document), **kwargs)
+
+
+def codes(failures):
+    return [f.code for f in failures]
+
+
+def test_every_dossier_change_lands_in_the_history_with_before_and_after(ctx):
+    case = case_in("refinement")
+    save(case, "benefit", BENEFIT)
+    changed = copy.deepcopy(BENEFIT)
+    changed["costs"][1]["running_sek"] = 35_000
+    changed["benefits"][0]["indicator"] = "Minuter per pass"
+    save(case, "benefit", changed)
+    entry = case.history[-1]
+    assert entry.event == "dossier_benefit" and entry.actor.username == "vu"
+    assert entry.data["changes"] == {
+        "benefits.0.indicator": {"before": "Minuter per pass på nycklar", "after": "Minuter per pass"},
+        "costs.1.running_sek": {"before": 30_000, "after": 35_000}}
+
+
+def test_saving_the_same_document_again_records_nothing(ctx):
+    case = case_in("refinement")
+    save(case, "procurement", PROCUREMENT)
+    count = len(case.history)
+    save(case, "procurement", PROCUREMENT)
+    assert len(case.history) == count
+
+
+@pytest.mark.parametrize("section, document, path", [
+    ("benefit", {**BENEFIT, "horizon_years": 16}, "horizon_years"),
+    ("benefit", {**BENEFIT, "costs": [{"year": 1, "investment_sek": -5}]}, "costs.0.investment_sek"),
+    ("benefit", {**BENEFIT, "costs": [{"year": 1, "investment_sek": "mycket"}]}, "costs.0.investment_sek"),
+    ("benefit", {**BENEFIT, "costs": [{"year": 1, "running_sek": 10**13}]}, "costs.0.running_sek"),
+    ("benefit", {**BENEFIT, "discount_rate": 0.5}, "discount_rate"),
+    ("procurement", {**PROCUREMENT, "estimated_value_sek": 1.5}, "estimated_value_sek"),
+    ("procurement", {**PROCUREMENT, "chosen_route": "handshake"}, "chosen_route"),
+    ("procurement", {**PROCUREMENT, "kind": "x" * 5000}, "kind"),
+    ("classification", {**CLASSIFICATION, "levels": {**CLASSIFICATION["levels"], "integrity": 5}},
+     "levels.integrity"),
+    ("classification", {**CLASSIFICATION, "colour": "röd"}, "colour"),
+])
+def test_bad_input_is_refused_and_the_stored_dossier_is_unchanged(ctx, section, document, path):
+    case = case_in("refinement")
+    good = {"benefit": BENEFIT, "procurement": PROCUREMENT, "classification": CLASSIFICATION}[section]
+    save(case, section, good)
+    stored, history = copy.deepcopy(getattr(case.dossier, section)), len(case.history)
+    with pytest.raises(ValidationFailed) as info:
+        save(case, section, document)
+    assert path in info.value.field_errors
+    db.session.expire_all()
+    assert getattr(case.dossier, section) == stored and len(case.history) == history
+
+
+def test_only_the_developer_in_a_preparing_state_may_change_the_dossier(ctx):
+    case = case_in("council")
+    for who in ("rad", "fchef", "chef", "infosak"):
+        with pytest.raises(PermissionDenied):
+            save(case, "benefit", BENEFIT, who=who)
+    save(case, "benefit", BENEFIT)  # the developer still may while the council reads it
+    approved = case_in("approved")
+    with pytest.raises(PermissionDenied):
+        save(approved, "benefit", BENEFIT)
+
+
+def test_stale_dossier_version_is_a_conflict(ctx):
+    case = case_in("refinement")
+    save(case, "benefit", BENEFIT)
+    version = case.dossier.version
+    save(case, "procurement", PROCUREMENT, expected_version=version)
+    with pytest.raises(Conflict):
+        save(case, "classification", CLASSIFICATION, expected_version=version)
+
+
+def test_incomplete_dossier_blocks_approval_with_every_reason(ctx):
+    case = case_in("management")
+    half = copy.deepcopy(PROCUREMENT)
+    del half["checklist"]["exit_plan"]
+    half["checklist"]["dpa"] = {"answer": "no"}
+    save(case, "procurement", half)
+    with pytest.raises(GuardFailed) as info:
+        cases.fire(case, "approve", user("fchef"), {})
+    assert codes(info.value.failures) == ["checklist_no_without_motivation",
+                                          "checklist_unanswered"]
+    assert any("Fråga 8 saknar svar" in reason for reason in info.value.reasons)
+    with pytest.raises(GuardFailed):
+        cases.fire(case, "escalate", user("fchef"), {})
+
+
+def high_object(name="Verksamhetssystem socialtjänst", level=3):
+    obj = InfoObject(name=name, confidentiality=level, integrity=1, availability=1,
+                     traceability=1, personal_data=True, last_review=date.today())
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+def test_linked_object_sets_the_minimum_level(ctx):
+    case = case_in("refinement")
+    obj = high_object()
+    view = save(case, "classification", {**CLASSIFICATION, "object_ids": [obj.id]})
+    section = view.sections["classification"]
+    assert section.result.effective_levels.confidentiality == 3
+    assert "confidentiality_below_object" in codes(section.problems) or any(
+        "Konfidentialitet" in f.message for f in section.problems)
+
+
+def test_high_classification_needs_the_security_coordinators_sign_off(ctx):
+    case = case_in("management")
+    high = {**CLASSIFICATION, "levels": {**CLASSIFICATION["levels"], "confidentiality": 3},
+            "risk_analysis": "Riskanalys 2026-10", "risk_analysis_date": date.today().isoformat()}
+    with pytest.raises(PermissionDenied):
+        save(case, "classification", high, who="fchef")
+    save(case, "classification", high)
+    with pytest.raises(GuardFailed) as info:
+        cases.fire(case, "approve", user("fchef"), {})
+    assert "Informationssäkerhetssamordnaren har inte godkänt klassningen." in " ".join(info.value.reasons)
+    with pytest.raises(PermissionDenied):
+        dossier.sign_off_classification(user("vu"), case)
+    dossier.sign_off_classification(user("infosak"), case)
+    assert dossier.view(case).complete
+    changed = {**high, "information": "Även larmloggar"}
+    save(case, "classification", changed)  # a changed classification needs a new sign-off
+    assert not dossier.view(case).signed_off
+    dossier.sign_off_classification(user("infosak"), case)
+    cases.fire(case, "approve", user("fchef"), {})
+    assert case.state == "approved"
+    assert [h.event for h in case.history][-2:] == ["classification_signed_off", "approve"]
+
+
+def test_direct_procurements_of_the_same_kind_are_summed_within_the_förvaltning(ctx):
+    first, second = case_in("refinement"), case_in("refinement")
+    save(first, "procurement", {**PROCUREMENT, "estimated_value_sek": 400_000})
+    view = save(second, "procurement", {**PROCUREMENT, "estimated_value_sek": 400_000,
+                                        "kind": "digitala NYCKELSKÅP "})
+    section = view.sections["procurement"]
+    assert section.result.direct_sum_sek == 800_000
+    assert "800" in " ".join(str(f.params) for f in section.warnings)
+    other_unit = db.session.scalar(select(Unit).where(Unit.name == "Vårdcentral Hemse"))
+    first.unit = other_unit  # another förvaltning does not count
+    db.session.commit()
+    assert dossier.view(second).sections["procurement"].result.direct_sum_sek == 400_000
+
+
+# ---------------------------------------------------------------- JSON API
+
+@pytest.fixture
+def api(app):
+    client = app.test_client()
+
+    def headers(username):
+        token = client.post("/api/v1/tokens", json={"username": username, "password": "demo"})
+        return {"Authorization": f"Bearer {token.get_json()['token']}"}
+
+    client.headers = headers
+    return client
+
+
+def test_api_dossier_sections_and_field_errors(app, api):
+    with app.app_context():
+        case_id = case_in("refinement").id
+    vu = api.headers("vu")
+    url = f"/api/v1/cases/{case_id}/dossier/benefit"
+    assert api.get(url, headers=vu).get_json()["saved"] is False
+    response = api.put(url, headers=vu, json={**BENEFIT, "horizon_years": 0,
+                                              "costs": [{"year": 1, "investment_sek": -1}]})
+    assert response.status_code == 422
+    fields = response.get_json()["fields"]
+    assert set(fields) >= {"horizon_years", "costs.0.investment_sek"}
+    assert fields["horizon_years"] == ["Värdet måste vara minst 1."]
+    response = api.put(url, headers=vu, json=BENEFIT)
+    body = response.get_json()
+    assert response.status_code == 200 and body["passed"] is True
+    assert body["result"]["total_cost_sek"] == 285_000
+    assert body["result"]["yearly"][0]["cost_sek"] == 225_000
+    assert api.put(url, headers=api.headers("rad"), json=BENEFIT).status_code == 403
+    assert api.put(f"/api/v1/cases/{case_id}/dossier/astrology", headers=vu, json={}).status_code == 404
+    assert api.put(url, headers=vu, json=[1, 2]).status_code == 422
+
+
+def test_api_objects_register(app, api):
+    items = {o["name"]: o for o in
+             api.get("/api/v1/objects", headers=api.headers("vu")).get_json()["items"]}
+    assert len(items) == 8  # the demo register
+    assert items["Trygghetslarm"]["levels"]["availability"] == 4
+    assert items["Utbetalningar av försörjningsstöd"]["review_overdue"] is True  # 2024-11-30
+    assert items["Verksamhetssystem socialtjänst"]["review_overdue"] is False
+    assert api.get("/api/v1/objects").status_code == 401
+
+
+def test_openapi_describes_the_dossier(api):
+    document = api.get("/api/v1/openapi.json").get_json()
+    assert "/cases/{case_id}/dossier/benefit" in document["paths"]
+    assert "horizon_years" in document["components"]["schemas"]["BenefitCalculation"]["properties"]
+
+
+# ---------------------------------------------------------------- web pages
+
+def login(client, username):
+    assert client.post("/login", data={"username": username, "password": "demo"}).status_code == 302
+    return client
+
+
+def benefit_form_data(**overrides):
+    data = {"benefit-horizon_years": "3", "benefit-discount_rate_percent": "3",
+            "benefit-hourly_cost_sek": "450", "benefit-costs-0-investment_sek": "150000",
+            "benefit-costs-0-running_sek": "30000", "benefit-costs-0-internal_hours": "100",
+            "benefit-costs-1-running_sek": "30000", "benefit-costs-2-running_sek": "30000",
+            "benefit-benefits-0-description": "Frigjord tid",
+            "benefit-benefits-0-category": "reallocation", "benefit-benefits-0-colour": "yellow",
+            "benefit-benefits-0-beneficiary": "internal",
+            "benefit-benefits-0-amounts_sek-0": "100000", "benefit-benefits-0-amounts_sek-1": "150000",
+            "benefit-benefits-0-amounts_sek-2": "150000",
+            "benefit-benefits-0-checkpoints-0-months_after_go_live": "6",
+            "benefit-benefits-0-checkpoints-0-target": "20 minuter",
+            "benefit-benefits-0-checkpoints-1-months_after_go_live": "12",
+            "benefit-benefits-0-checkpoints-1-target": "10 minuter",
+            "benefit-save": "1"}
+    for name in ("how_realised", "who_realises", "when", "follow_up_method", "follow_up_owner",
+                 "indicator", "baseline"):
+        data[f"benefit-benefits-0-{name}"] = "Svar"
+    data.update(overrides)
+    return data
+
+
+def test_developer_fills_in_the_benefit_calculation_in_the_browser_form(app):
+    with app.app_context():
+        case_id = case_in("refinement").id
+    client = login(app.test_client(), "vu")
+    page = client.get(f"/cases/{case_id}/dossier").get_data(as_text=True)
+    assert "Nyttokalkyl" in page and 'name="benefit-costs-2-running_sek"' in page
+    response = client.post(f"/cases/{case_id}/dossier/benefit", data=benefit_form_data())
+    assert response.status_code == 302
+    page = client.get(f"/cases/{case_id}/dossier").get_data(as_text=True)
+    assert "Nyttokalkylen är sparad." in page
+    assert re.search(r"285[\s\xa0]000\s*kr", page)  # total cost over the horizon
+
+
+def test_bad_benefit_form_shows_the_error_beside_the_field(app):
+    with app.app_context():
+        case_id = case_in("refinement").id
+    client = login(app.test_client(), "vu")
+    response = client.post(f"/cases/{case_id}/dossier/benefit",
+                           data=benefit_form_data(**{"benefit-benefits-0-category": "magic"}))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    error = re.search(r'id="benefit-benefits-0-category-error">([^<]+)<', page)
+    assert error and "Välj ett av alternativen." in error.group(1)
+    assert "Frigjord tid" in page
+    with app.app_context():
+        assert db.session.get(type(case_in("draft")), case_id).dossier is None
+
+
+def test_add_benefit_button_adds_an_empty_benefit(app):
+    with app.app_context():
+        case_id = case_in("refinement").id
+    client = login(app.test_client(), "vu")
+    response = client.post(f"/cases/{case_id}/dossier/benefit",
+                           data={**benefit_form_data(), "benefit-save": "", "benefit-add_benefit": "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Nytta 2" in page
+    assert 'name="benefit-benefits-1-amounts_sek-2"' in page
+
+
+def test_reader_sees_the_dossier_without_forms_and_the_print_summary(app):
+    with app.app_context():
+        case = case_in("management")
+        case_id = case.id
+    client = login(app.test_client(), "fchef")
+    page = client.get(f"/cases/{case_id}/dossier").get_data(as_text=True)
+    assert "Beslutsunderlaget är komplett." in page
+    assert 'action="/cases/%d/dossier/benefit' % case_id not in page
+    summary = client.get(f"/cases/{case_id}/dossier/print").get_data(as_text=True)
+    assert "Beslutssammanfattning" in summary and "Nuvärde" in summary
+
+
+def test_a_check_dated_beyond_the_configured_thresholds_is_a_problem_not_a_crash(app):
+    with app.app_context():
+        case = case_in("refinement")
+        view = save(case, "procurement", {**PROCUREMENT, "checked_on": "2031-03-01"})
+        assert codes(view.sections["procurement"].problems) == ["thresholds_missing"]
+        case_id = case.id
+    client = login(app.test_client(), "vu")
+    page = client.get(f"/cases/{case_id}/dossier")
+    assert page.status_code == 200 and "config/procurement.toml" in page.get_data(as_text=True)
+    api_body = client.get(f"/cases/{case_id}/dossier/print")
+    assert api_body.status_code == 200
+
+
+def test_whole_dossier_in_the_browser_forms_then_approval(app):
+    with app.app_context():
+        case = case_in("refinement")
+        case_id = case.id
+        cases.update_case(user("vu"), case, {"cost_estimate_sek": 285_000,
+                                             "direction": {"focus": "efficiency",
+                                                           "reach": "internal"}})
+    vu = login(app.test_client(), "vu")
+    assert vu.post(f"/cases/{case_id}/dossier/benefit", data=benefit_form_data()).status_code == 302
+    procurement = {"procurement-estimated_value_sek": "240000", "procurement-kind": "Nyckelskåp",
+                   "procurement-chosen_route": "direct_procurement",
+                   "procurement-checked_on": "2026-11-01", "procurement-save": "1",
+                   "procurement-checklist-it_consulted-answer": "yes",
+                   "procurement-checklist-it_consulted-who": "Ahmed Hassan",
+                   "procurement-checklist-it_consulted-when": "2026-10-20"}
+    for item in ("reuse_considered", "compatibility", "data_ownership", "dpa", "third_country",
+                 "security_protection"):
+        procurement[f"procurement-checklist-{item}-answer"] = "yes"
+    response = vu.post(f"/cases/{case_id}/dossier/procurement", data=procurement)
+    assert response.status_code == 302
+    page = vu.get(f"/cases/{case_id}/dossier").get_data(as_text=True)
+    assert "Fråga 8 saknar svar" in page  # the exit plan is still unanswered
+    procurement.update({"procurement-checklist-exit_plan-answer": "not_relevant",
+                        "procurement-checklist-exit_plan-motivation": "Ingen data lagras hos leverantören."})
+    assert vu.post(f"/cases/{case_id}/dossier/procurement", data=procurement).status_code == 302
+    classification = {"classification-information": "Nyckelinnehav per brukare",
+                      "classification-levels-confidentiality": "2",
+                      "classification-levels-integrity": "2",
+                      "classification-levels-availability": "2",
+                      "classification-levels-traceability": "1",
+                      "classification-personal_data": "y",
+                      "classification-risk_of_not_developing": "Nycklar tappas bort.",
+                      "classification-save": "1"}
+    assert vu.post(f"/cases/{case_id}/dossier/classification", data=classification).status_code == 302
+    assert "Beslutsunderlaget är komplett." in vu.get(f"/cases/{case_id}/dossier").get_data(as_text=True)
+    assert vu.post(f"/cases/{case_id}/events/to_council", data={}).status_code == 302
+    rad = login(app.test_client(), "rad")
+    assert rad.post(f"/cases/{case_id}/events/prioritise",
+                    data={"prioritise-priority": "high"}).status_code == 302
+    fchef = login(app.test_client(), "fchef")
+    assert fchef.post(f"/cases/{case_id}/events/approve",
+                      data={"approve-comment": "Beslutat inom delegation."}).status_code == 302
+    assert "Beslutad" in fchef.get(f"/cases/{case_id}").get_data(as_text=True)
+
+
+def test_register_page_flags_overdue_reviews(app):
+    client = login(app.test_client(), "infosak")
+    page = client.get("/objects").get_data(as_text=True)
+    row = re.search(r"Utbetalningar av försörjningsstöd.*?</tr>", page, re.S).group(0)
+    assert "Översyn försenad" in row
+    row = re.search(r"Verksamhetssystem socialtjänst.*?</tr>", page, re.S).group(0)
+    assert "Översyn försenad" not in row
+
+
+def test_case_history_names_the_changed_dossier_fields(app):
+    with app.app_context():
+        case = case_in("refinement")
+        save(case, "benefit", BENEFIT)
+        changed = copy.deepcopy(BENEFIT)
+        changed["benefits"][0]["indicator"] = "Minuter per pass"
+        save(case, "benefit", changed)
+        case_id = case.id
+    page = login(app.test_client(), "vu").get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "Nyttokalkylen ändrades" in page
+    assert "Nytta 1: Vilken indikator?: Minuter per pass på nycklar → Minuter per pass" in page

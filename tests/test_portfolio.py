@@ -1,0 +1,106 @@
+"""Portfolio figures against a hand-built history, the charts' text alternatives, CSV, access,
+and the public page (both databases)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from helpers import IDEA, case_in, unit, user
+from workflow.extensions import db
+from workflow.services import cases, portfolio
+from workflow.services.portfolio import Filters
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def submitted_then_taken_up(days_waiting: int, start: datetime = T0):
+    case = cases.create_case(user("medarbetare"), {**IDEA, "unit_id": unit().id}, now=start)
+    cases.fire(case, "submit", user("medarbetare"), {}, now=start)
+    cases.fire(case, "take_up", user("chef"), {}, now=start + timedelta(days=days_waiting))
+    cases.fire(case, "forward", user("chef"), {"note": "N"},
+               now=start + timedelta(days=days_waiting + 2))
+    return case
+
+
+def test_lead_time_per_stage_from_the_history(ctx):
+    for days in (10, 20, 30, 40):
+        submitted_then_taken_up(days)
+    leads = {state: (median, p90, n) for state, median, p90, n in
+             portfolio.lead_times(user("fchef"), Filters())}
+    # stays in `submitted`: 10, 20, 30, 40 days; median 25; p90 = 30 + 0.7 × 10 = 37
+    assert leads["submitted"] == (25.0, 37.0, 4)
+    assert leads["apt"] == (2.0, 2.0, 4)
+    assert leads["refinement"] == (None, None, 0)  # still there: no finished stay
+
+
+def test_funnel_and_throughput(ctx):
+    submitted_then_taken_up(5)
+    case_in("submitted")
+    case_in("submitted")
+    funnel = dict(portfolio.funnel(user("fchef"), Filters()))
+    assert (funnel["submitted"], funnel["refinement"], funnel["closed"]) == (2, 1, 0)
+    months = {m: (s, d) for m, s, d in portfolio.throughput(user("fchef"), Filters())}
+    assert months["2026-03"] == (1, 0)
+    assert sum(s for s, _d in months.values()) == 3
+
+
+def test_filters_narrow_the_figures(ctx):
+    case_in("submitted")
+    other = unit("Hemtjänst Visby söder")
+    case = cases.create_case(user("lars"), {**IDEA, "unit_id": other.id})
+    cases.fire(case, "submit", user("lars"), {})
+    everything = dict(portfolio.funnel(user("fchef"), Filters()))["submitted"]
+    one_unit = dict(portfolio.funnel(user("fchef"), Filters(unit_id=other.id)))["submitted"]
+    assert (everything, one_unit) == (2, 1)
+
+
+def test_direction_balance_weighted_by_cost(ctx):
+    case_in("council")  # 240 000 kr, efficiency/internal
+    second = case_in("refinement")
+    cases.update_case(user("vu"), second, {"cost_estimate_sek": 80_000,
+                                           "direction": {"focus": "innovation",
+                                                         "reach": "external"}})
+    balance = portfolio.direction_balance(user("fchef"), Filters())
+    assert balance.cost == {("efficiency", "internal"): 240_000,
+                            ("innovation", "external"): 80_000}
+    assert balance.share(("efficiency", "internal")) == pytest.approx(0.75)
+    assert balance.target[("innovation", "external")] == pytest.approx(0.20)  # the default
+    own = portfolio.direction_balance(user("fchef"), Filters(department_id=unit().department_id))
+    assert own.target[("innovation", "external")] == pytest.approx(0.25)  # its own target
+
+
+def test_portfolio_page_charts_and_csv(app):
+    with app.app_context():
+        submitted_then_taken_up(12)
+    client = app.test_client()
+    client.post("/login", data={"username": "fchef", "password": "demo"})
+    page = client.get("/portfolio").get_data(as_text=True)
+    for slug in ("tratt", "ledtider", "flode", "inriktning", "kapacitet", "nytta"):
+        assert f'id="{slug}-title"' in page and f'aria-labelledby="{slug}-title' in page
+    assert "<desc" in page and "i tabellform" in page
+    csv = client.get("/portfolio/ledtider.csv")
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    assert "Inlämnad;12" in csv.data.decode("utf-8-sig")
+    staff = app.test_client()
+    staff.post("/login", data={"username": "medarbetare", "password": "demo"})
+    assert staff.get("/portfolio").status_code == 403
+
+
+def test_public_page_shows_decisions_without_personal_data(app):
+    with app.app_context():
+        approved = case_in("approved")
+        title, region_id = approved.title, approved.unit.department.region_id
+        approved.unit.department.region.public_page = True
+        db.session.commit()
+    visitor = app.test_client()
+    page = visitor.get(f"/public/{region_id}").get_data(as_text=True)
+    assert title in page and "Beslutad" in page
+    assert "Anna Lindqvist" not in page and "Sofia Karlsson" not in page
+    admin = app.test_client()
+    admin.post("/login", data={"username": "admin", "password": "demo"})
+    assert admin.post(f"/public/{region_id}/switch").status_code == 302
+    assert visitor.get(f"/public/{region_id}").status_code == 404
+    other = app.test_client()
+    other.post("/login", data={"username": "fchef", "password": "demo"})
+    assert other.post(f"/public/{region_id}/switch").status_code == 403

@@ -1,0 +1,110 @@
+"""Idéflödet: from an employee's idea to a documented investment decision."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, has_request_context, request, session
+from flask_babel import lazy_gettext
+from flask_login import current_user
+
+from .dossier.procurement import load_thresholds
+from .extensions import babel, csrf, db, login_manager, migrate
+from .prioritisation import load_config as load_prioritisation
+from .services.dossier import THRESHOLDS_KEY
+from .services.notifications import RULES_KEY, load_rules
+from .services.portfolio import TARGETS_KEY, load_targets
+from .services.processes import EXTENSION_KEY
+from .services.scoring import CONFIG_KEY as PRIORITISATION_KEY
+from .settings import PROJECT_ROOT, load_settings
+from .states import ProcessRegistry
+
+# Requests whose access-log line could be matched against an anonymous idea's arrival.
+UNLOGGED_PATHS = ("/ideas/new", "/api/v1/cases")
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    instance_path = Path(os.environ.get("INSTANCE_PATH", PROJECT_ROOT / "instance"))
+    app = Flask(__name__, instance_path=str(instance_path),
+                template_folder=str(PROJECT_ROOT / "templates"))
+    app.config.update(load_settings(instance_path, overrides))
+
+    # A broken process definition stops start-up here, naming the file and the entry.
+    app.extensions[EXTENSION_KEY] = ProcessRegistry.from_directory(Path(app.config["PROCESS_DIR"]))
+    app.extensions[THRESHOLDS_KEY] = load_thresholds(Path(app.config["PROCUREMENT_THRESHOLDS"]))
+    app.extensions[PRIORITISATION_KEY] = load_prioritisation(
+        Path(app.config["PRIORITISATION_CONFIG"]))
+    app.extensions[TARGETS_KEY] = load_targets(Path(app.config["PORTFOLIO_CONFIG"]))
+    app.extensions[RULES_KEY] = load_rules(
+        Path(app.config["NOTIFICATION_RULES"]),
+        {s for p in app.extensions[EXTENSION_KEY].all() for s in p.definition.states})
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    _init_login(app)
+
+    from . import cli, templating
+    from .views import register_blueprints
+    register_blueprints(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    _quiet_submission_logs()
+    app.after_request(_security_headers)
+    return app
+
+
+def _select_locale() -> str:
+    from flask import current_app
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # the CLI and the scheduler speak Swedish
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(languages) or languages[0]
+    chosen = session.get("lang")
+    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _init_login(app: Flask) -> None:
+    from .models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = lazy_gettext("Logga in för att fortsätta.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+class _DropSubmissionAccessLog(logging.Filter):
+    """Anonymous ideas must leave no trace: drop access-log lines for submission endpoints."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(f" {path}" in message for path in UNLOGGED_PATHS)
+
+
+def _quiet_submission_logs() -> None:
+    logger = logging.getLogger("werkzeug")
+    if not any(isinstance(f, _DropSubmissionAccessLog) for f in logger.filters):
+        logger.addFilter(_DropSubmissionAccessLog())
+
+
+def _security_headers(response):
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if current_user and getattr(current_user, "is_authenticated", False):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

@@ -1,0 +1,579 @@
+"""The database model: organisation, people and roles, cases and their history."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Optional
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, Session, backref, mapped_column, relationship
+from sqlalchemy.types import DateTime, TypeDecorator
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+TITLE_MAX = 200
+TEXT_MAX = 5000
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every database (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Region(db.Model):
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # Whether approved and closed cases are shown on the public transparency page.
+    public_page: Mapped[bool] = mapped_column(default=False)
+
+    departments: Mapped[list["Department"]] = relationship(back_populates="region",
+                                                           order_by="Department.name")
+
+
+class Department(db.Model):
+    """A förvaltning."""
+
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("region_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    delegation_limit_sek: Mapped[Optional[int]] = mapped_column(BigInteger)
+    # The political committee (nämnd) that decides the förvaltning's larger investments.
+    committee_name: Mapped[Optional[str]] = mapped_column(String(200))
+
+    region: Mapped[Region] = relationship(back_populates="departments")
+    units: Mapped[list["Unit"]] = relationship(back_populates="department", order_by="Unit.name")
+
+
+class Unit(db.Model):
+    """An enhet within a förvaltning; its manager holds the APT."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("department_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    name: Mapped[str] = mapped_column(String(200))
+
+    department: Mapped[Department] = relationship(back_populates="units")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[Optional[str]] = mapped_column(String(254))
+    password_hash: Mapped[Optional[str]] = mapped_column(String(255))
+    is_active_user: Mapped[bool] = mapped_column(default=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+
+    region: Mapped[Region] = relationship()
+    roles: Mapped[list["RoleAssignment"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.is_active_user
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+
+class RoleAssignment(db.Model):
+    """A role held in a unit, in a whole förvaltning, or (neither given) in the whole region."""
+
+    __tablename__ = "role_assignments"
+    __table_args__ = (
+        CheckConstraint("NOT (department_id IS NOT NULL AND unit_id IS NOT NULL)",
+                        name="one_scope"),
+        UniqueConstraint("user_id", "role", "department_id", "unit_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(40))
+    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"))
+
+    user: Mapped[User] = relationship(back_populates="roles")
+    department: Mapped[Optional[Department]] = relationship()
+    unit: Mapped[Optional[Unit]] = relationship()
+
+    def covers(self, unit: Unit) -> bool:
+        if self.unit_id is not None:
+            return self.unit_id == unit.id
+        if self.department_id is not None:
+            return self.department_id == unit.department_id
+        return self.user.region_id == unit.department.region_id
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its SHA-256 digest is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_state_unit", "state", "unit_id"),
+        CheckConstraint("cost_estimate_sek IS NULL OR cost_estimate_sek >= 0",
+                        name="cost_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    need: Mapped[str] = mapped_column(Text, default="")
+    effect: Mapped[str] = mapped_column(Text, default="")
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    origin: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(40))
+    process_name: Mapped[str] = mapped_column(String(80))
+    process_version: Mapped[int]
+    version: Mapped[int] = mapped_column(default=1)
+    cost_estimate_sek: Mapped[Optional[int]] = mapped_column(BigInteger)
+    direction_focus: Mapped[Optional[str]] = mapped_column(String(20))
+    direction_reach: Mapped[Optional[str]] = mapped_column(String(20))
+    priority: Mapped[Optional[str]] = mapped_column(String(20))
+    go_live_date: Mapped[Optional[date]]
+    planned_year: Mapped[Optional[int]]
+    # Implementation: the plan and what it came to (filled in by the developer).
+    planned_go_live: Mapped[Optional[date]]
+    actual_cost_sek: Mapped[Optional[int]] = mapped_column(BigInteger)
+    merged_into_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    author: Mapped[Optional[User]] = relationship()
+    merged_into: Mapped[Optional["Case"]] = relationship(remote_side=[id],
+                                                         back_populates="merged_cases")
+    merged_cases: Mapped[list["Case"]] = relationship(back_populates="merged_into",
+                                                      order_by="Case.id")
+    history: Mapped[list["CaseEvent"]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", passive_deletes="all")
+    comments: Mapped[list["Comment"]] = relationship(
+        back_populates="case", order_by="Comment.id", passive_deletes="all")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def anonymous(self) -> bool:
+        return self.author_id is None
+
+    @property
+    def direction(self) -> Optional[dict[str, str]]:
+        if self.direction_focus is None or self.direction_reach is None:
+            return None
+        return {"focus": self.direction_focus, "reach": self.direction_reach}
+
+
+class CaseEvent(db.Model):
+    """One row of a case's history. Rows are only ever added (see the listeners below)."""
+
+    __tablename__ = "case_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[Optional[str]] = mapped_column(String(40))
+    to_state: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    comment: Mapped[Optional[str]] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="history")
+    actor: Mapped[Optional[User]] = relationship()
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="comments")
+    author: Mapped[User] = relationship()
+
+
+class InfoObject(db.Model):
+    """A förvaltningsobjekt in the classification register (LISA-style): a system or an
+    information set with its owner, administrator and consequence levels 0-4."""
+
+    __tablename__ = "info_objects"
+    __table_args__ = tuple(
+        CheckConstraint(f"{axis} BETWEEN 0 AND 4", name=f"{axis}_level")
+        for axis in ("confidentiality", "integrity", "availability", "traceability"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40), default="system")
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    administrator: Mapped[str] = mapped_column(String(200), default="")
+    confidentiality: Mapped[int] = mapped_column(default=0)
+    integrity: Mapped[int] = mapped_column(default=0)
+    availability: Mapped[int] = mapped_column(default=0)
+    traceability: Mapped[int] = mapped_column(default=0)
+    personal_data: Mapped[bool] = mapped_column(default=False)
+    sensitive_personal_data: Mapped[bool] = mapped_column(default=False)
+    sla_notes: Mapped[str] = mapped_column(Text, default="")
+    last_review: Mapped[Optional[date]]
+
+    department: Mapped[Optional[Department]] = relationship()
+
+
+class Dossier(db.Model):
+    """A case's beslutsunderlag. Each section is kept as its validated input document; the
+    results are computed from it. A few procurement values are copied into columns so that
+    direct procurements of the same kind can be summed across cases in SQL."""
+
+    __tablename__ = "dossiers"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(default=1)
+    benefit: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    replacement: Mapped[bool] = mapped_column(default=False)
+    procurement: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    procurement_route: Mapped[Optional[str]] = mapped_column(String(40))
+    procurement_kind: Mapped[Optional[str]] = mapped_column(String(200), index=True)
+    procurement_value_sek: Mapped[Optional[int]] = mapped_column(BigInteger)
+    procurement_year: Mapped[Optional[int]]
+    classification: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    signed_off_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    signed_off_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    signed_off_digest: Mapped[Optional[str]] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(backref=backref("dossier", uselist=False))
+    signed_off_by: Mapped[Optional[User]] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Notification(db.Model):
+    """Something a person should know: shown in the app, and sent by email as they chose.
+
+    ``key`` is unique: a job or event that runs twice finds its notification already there
+    and sends nothing again."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # None: not to be emailed; "immediate" or "digest": how; emailed_at once it went out.
+    email_mode: Mapped[Optional[str]] = mapped_column(String(20))
+    emailed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+    case: Mapped[Optional[Case]] = relationship()
+
+
+class NotificationSettings(db.Model):
+    """A person's email choices; without a row the defaults of config/notifications.toml hold."""
+
+    __tablename__ = "notification_settings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    email_enabled: Mapped[bool] = mapped_column(default=True)
+    email_mode: Mapped[str] = mapped_column(String(20), default="immediate")
+    email_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class CaseFollower(db.Model):
+    __tablename__ = "case_followers"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StatusToken(db.Model):
+    """The secret link an anonymous submitter keeps to follow their idea; only its digest
+    is stored, and nothing links it to a person."""
+
+    __tablename__ = "status_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+
+    case: Mapped[Case] = relationship()
+
+
+class SchedulerLease(db.Model):
+    """Which scheduler process may run jobs, on databases without advisory locks (SQLite)."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+MEETING_KINDS = ("apt", "council", "management")
+
+
+class Meeting(db.Model):
+    """An APT (per unit), a digitaliseringsråd or a ledningsgrupp (per förvaltning)."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    chair_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    adjusted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    adjusted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    department: Mapped[Department] = relationship()
+    unit: Mapped[Optional[Unit]] = relationship()
+    chair: Mapped[User] = relationship(foreign_keys=[chair_id])
+    adjusted_by: Mapped[Optional[User]] = relationship(foreign_keys=[adjusted_by_id])
+    attendees: Mapped[list["MeetingAttendee"]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan")
+    items: Mapped[list["AgendaItem"]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="AgendaItem.position")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def locked(self) -> bool:
+        """Adjusted (justerat) minutes cannot change."""
+        return self.adjusted_at is not None
+
+
+class MeetingAttendee(db.Model):
+    __tablename__ = "meeting_attendees"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    present: Mapped[bool] = mapped_column(default=True)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="attendees")
+    user: Mapped[User] = relationship()
+
+
+class AgendaItem(db.Model):
+    """A case on a meeting's agenda, with the meeting's note and the decision taken."""
+
+    __tablename__ = "agenda_items"
+    __table_args__ = (UniqueConstraint("meeting_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    note: Mapped[str] = mapped_column(Text, default="")
+    decision: Mapped[Optional[str]] = mapped_column(String(40))
+    outcome: Mapped[Optional[str]] = mapped_column(String(20))  # fired or refused
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="items")
+    case: Mapped[Case] = relationship()
+    decided_by: Mapped[Optional[User]] = relationship()
+
+
+class Score(db.Model):
+    """One council member's scores of one case on the förvaltning's criteria (1-5)."""
+
+    __tablename__ = "scores"
+    __table_args__ = (UniqueConstraint("case_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    scores: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship()
+    user: Mapped[User] = relationship()
+
+
+PLAN_STATUSES = ("not_done", "done", "paused", "hard_to_judge", "relevance_questioned")
+
+case_plan_actions = db.Table(
+    "case_plan_actions",
+    db.Column("case_id", ForeignKey("cases.id"), primary_key=True),
+    db.Column("action_id", ForeignKey("plan_actions.id"), primary_key=True),
+)
+
+
+class GoalArea(db.Model):
+    """A goal area of the digitaliseringsplan, for one förvaltning or (none) the region."""
+
+    __tablename__ = "goal_areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    department: Mapped[Optional[Department]] = relationship()
+    actions: Mapped[list["PlanAction"]] = relationship(
+        back_populates="goal_area", order_by="PlanAction.id", cascade="all, delete-orphan")
+
+
+class PlanAction(db.Model):
+    """An insats in the plan: klar, ej klar, pausad, svårbedömd or relevans ifrågasatt."""
+
+    __tablename__ = "plan_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_area_id: Mapped[int] = mapped_column(ForeignKey("goal_areas.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(30), default="not_done")
+    owner: Mapped[str] = mapped_column(String(200), default="")
+
+    goal_area: Mapped[GoalArea] = relationship(back_populates="actions")
+    cases: Mapped[list[Case]] = relationship(secondary=case_plan_actions, order_by="Case.id",
+                                             backref="plan_actions")
+
+
+class DecisionMemo(db.Model):
+    """The tjänsteutlåtande for a case going to the nämnd; the economic, security and
+    procurement sections come from the decision dossier."""
+
+    __tablename__ = "decision_memos"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    proposal: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    background: Mapped[str] = mapped_column(Text, default="")
+    assessment: Mapped[str] = mapped_column(Text, default="")
+    child_impact: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    case: Mapped[Case] = relationship(backref=backref("memo", uselist=False))
+    updated_by: Mapped[Optional[User]] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class BenefitReport(db.Model):
+    """What a benefit came to at one checkpoint after go-live."""
+
+    __tablename__ = "benefit_reports"
+    __table_args__ = (UniqueConstraint("case_id", "benefit_number", "months"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    benefit_number: Mapped[int]
+    months: Mapped[int]
+    actual_value: Mapped[str] = mapped_column(String(200), default="")
+    realised_sek: Mapped[Optional[int]] = mapped_column(BigInteger)
+    used_as_intended: Mapped[str] = mapped_column(String(10))  # yes, partly, no
+    comment: Mapped[str] = mapped_column(Text, default="")
+    reported_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship()
+    reported_by: Mapped[User] = relationship()
+
+
+class MaturityAssessment(db.Model):
+    """A förvaltning's level on KPMG's digital maturity scale (1-5), with date and source."""
+
+    __tablename__ = "maturity_assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    level: Mapped[int]
+    assessed_on: Mapped[date]
+    source: Mapped[str] = mapped_column(String(300), default="")
+
+    department: Mapped[Department] = relationship()
+
+
+class DimiosRound(db.Model):
+    """A DiMiOS measurement round: score, date and number of respondents."""
+
+    __tablename__ = "dimios_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    measured_on: Mapped[date]
+    score: Mapped[float]
+    respondents: Mapped[int]
+
+    department: Mapped[Department] = relationship()
+
+
+class AppendOnlyViolation(RuntimeError):
+    pass
+
+
+@event.listens_for(Session, "before_flush")
+def _history_is_append_only(session: Session, flush_context: Any, instances: Any) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, CaseEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise AppendOnlyViolation("case history rows cannot be changed or deleted")

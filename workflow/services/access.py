@@ -1,0 +1,105 @@
+"""Who holds which role for a case, and which cases a person may see or must act on.
+
+A role assignment covers a unit, a whole förvaltning, or (with neither) the whole region.
+The same rules are written once for a single case and once as SQL for lists.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from sqlalchemy import ColumnElement, false, or_, select
+
+from ..extensions import db
+from ..models import Case, Department, RoleAssignment, Unit, User
+from ..states import Process
+from ..states.roles import AUTHOR
+from .processes import current_process, process_of
+
+
+def roles_for(user: User, case: Case) -> set[str]:
+    roles = {a.role for a in user.roles if a.covers(case.unit)}
+    if case.author_id is not None and case.author_id == user.id:
+        roles.add(AUTHOR)
+    return roles
+
+
+def has_role_for_unit(user: User, unit: Unit, roles: set[str]) -> bool:
+    return any(a.role in roles and a.covers(unit) for a in user.roles)
+
+
+def can_view(user: User, case: Case) -> bool:
+    roles = roles_for(user, case)
+    if AUTHOR in roles:
+        return True
+    state = process_of(case).state(case.state)
+    return any(state.visible_for(role) for role in roles)
+
+
+def can_edit(user: User, case: Case) -> bool:
+    editors = process_of(case).state(case.state).editors
+    return bool(roles_for(user, case) & set(editors))
+
+
+def _scope(assignment: RoleAssignment) -> ColumnElement[bool]:
+    if assignment.unit_id is not None:
+        return Case.unit_id == assignment.unit_id
+    if assignment.department_id is not None:
+        units = select(Unit.id).where(Unit.department_id == assignment.department_id)
+        return Case.unit_id.in_(units)
+    units = (select(Unit.id).join(Department)
+             .where(Department.region_id == assignment.user.region_id))
+    return Case.unit_id.in_(units)
+
+
+def _cases_where(user: User, states_for_role: Callable[[str], list[str]],
+                 author_states: list[str] | None) -> ColumnElement[bool]:
+    conditions = []
+    if author_states is None:
+        conditions.append(Case.author_id == user.id)
+    elif author_states:
+        conditions.append((Case.author_id == user.id) & Case.state.in_(author_states))
+    for assignment in user.roles:
+        states = states_for_role(assignment.role)
+        if states:
+            conditions.append(Case.state.in_(states) & _scope(assignment))
+    return or_(*conditions) if conditions else false()
+
+
+def visible_cases_condition(user: User, process: Process | None = None) -> ColumnElement[bool]:
+    """SQL condition for every case ``user`` may see (the same rule as :func:`can_view`)."""
+    states = (process or current_process()).definition.states.values()
+    return _cases_where(user, lambda role: [s.name for s in states if s.visible_for(role)],
+                        author_states=None)
+
+
+def todo_condition(user: User, process: Process | None = None) -> ColumnElement[bool]:
+    """SQL condition for the cases waiting for an action ``user`` may take (Att göra)."""
+    process = process or current_process()
+    return _cases_where(user, process.states_waiting_for,
+                        author_states=process.states_waiting_for(AUTHOR))
+
+
+def users_holding(roles: Iterable[str], *, region_id: int, department_id: int | None = None,
+                  unit_id: int | None = None) -> list[User]:
+    """Active users whose assignment of one of ``roles`` covers the given unit or
+    förvaltning (a region-wide assignment covers everything in its region)."""
+    covers = (RoleAssignment.unit_id.is_(None) & RoleAssignment.department_id.is_(None)
+              & (User.region_id == region_id))
+    if department_id is not None:
+        covers = covers | (RoleAssignment.department_id == department_id)
+    if unit_id is not None:
+        covers = covers | (RoleAssignment.unit_id == unit_id)
+    query = (select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
+             .where(RoleAssignment.role.in_(list(roles)), User.is_active_user.is_(True), covers)
+             .distinct().order_by(User.id))
+    return list(db.session.scalars(query))
+
+
+def users_acting_on(case: Case, roles: Iterable[str]) -> list[User]:
+    """Who holds ``roles`` for this case; ``author`` means the case's submitter."""
+    roles = set(roles)
+    people = users_holding(roles - {AUTHOR}, region_id=case.unit.department.region_id,
+                           department_id=case.unit.department_id, unit_id=case.unit_id)
+    if AUTHOR in roles and case.author is not None and case.author not in people:
+        people.append(case.author)
+    return people

@@ -1,0 +1,448 @@
+"""The case service: the one place where cases are created, edited and moved along.
+
+Every entry point (web views, JSON API, CLI, seeding, scheduler) calls these functions.
+Each call is one unit of work: it commits everything or nothing.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any, Callable, Iterator, Mapping
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..i18n import localized
+from ..models import TEXT_MAX, TITLE_MAX, Case, CaseEvent, Comment, Unit, User, utcnow
+from ..states import CaseRef, EventSpec, Facts, Failure, InvalidFields, Process, Refusal
+from ..states.i18n import N_
+from ..states.roles import AUTHOR
+from ..states.vocabulary import DIRECTION_FOCUS, DIRECTION_REACH, ORIGINS, STAFF_ORIGINS
+from . import access, notifications
+from .errors import (
+    Conflict,
+    GuardFailed,
+    InvalidState,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    ValidationFailed,
+)
+from .processes import current_process, process_of
+
+MAX_COST_SEK = 10**12
+EDITABLE_FIELDS = ("title", "need", "effect", "cost_estimate_sek", "direction",
+                   "planned_go_live", "actual_cost_sek")
+# Roles that may register a case of another origin than a staff idea (political, mandatory).
+LEADING_ROLES = {"developer", "management", "registrar", "admin"}
+POLITICAL_DECISIONS = ("decide_yes", "decide_no")
+# Event fields that also set a column of the case when the event fires.
+EVENT_FIELDS_ON_CASE = {"priority": "priority", "go_live_date": "go_live_date",
+                        "target_case": "merged_into_id", "planned_year": "planned_year"}
+PLANNED_YEARS = range(2000, 2101)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """Commit on success; roll back on any error, turning a lost race into :class:`Conflict`."""
+    try:
+        yield
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict() from None
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+# ---------------------------------------------------------------- reading
+
+def get_case(user: User, case_id: Any) -> Case:
+    """The case, if ``user`` may see it; otherwise :class:`NotFound` (never a hint it exists)."""
+    case = db.session.get(Case, int(case_id)) if _is_id(case_id) else None
+    if case is None or not access.can_view(user, case):
+        raise NotFound()
+    return case
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Case]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def list_cases(user: User, *, state: str | None = None, unit_id: int | None = None,
+               page: int = 1, per_page: int | None = None, todo: bool = False,
+               mine: bool = False) -> Page:
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    if mine:
+        condition = Case.author_id == user.id
+    elif todo:
+        condition = access.todo_condition(user)
+    else:
+        condition = access.visible_cases_condition(user)
+    query = select(Case).where(condition)
+    if state:
+        query = query.where(Case.state == state)
+    if unit_id:
+        query = query.where(Case.unit_id == unit_id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = db.session.scalars(query.order_by(Case.updated_at.desc(), Case.id.desc())
+                               .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    return Page(items=list(items), page=max(page, 1), per_page=per_page, total=total)
+
+
+def available_events(user: User, case: Case) -> list[EventSpec]:
+    return process_of(case).available_events(case.state, access.roles_for(user, case))
+
+
+# ---------------------------------------------------------------- creating and editing
+
+def create_case(actor: User, fields: Mapping[str, Any], *, submit: bool = False,
+                anonymous: bool = False, now: datetime | None = None) -> Case:
+    """A new case in ``draft``, owned by ``actor``; with ``submit`` also submitted at once.
+
+    With ``anonymous`` the case is sent straight to the management channel in the same
+    transaction and nothing about ``actor`` is stored: no author, no actor in the history,
+    and times kept to the day so they cannot be matched against other traces. The returned
+    case then carries ``status_token``, the secret for the submitter's status link, which is
+    stored only as a digest and can be shown this once. Either way a refused submission
+    stores nothing at all.
+    """
+    now = now or utcnow()
+    values = _validate_case_fields(fields, creating=True)
+    unit = _unit_in_region(actor, fields.get("unit_id"))
+    origin = _validate_origin(actor, unit, fields.get("origin"), anonymous)
+    process = current_process()
+    stamp = _day_of(now) if anonymous else now
+    with unit_of_work():
+        case = Case(unit=unit, author=None if anonymous else actor, origin=origin,
+                    state=process.initial, process_name=process.name,
+                    process_version=process.version, created_at=stamp, updated_at=stamp)
+        _apply_fields(case, values)
+        db.session.add(case)
+        db.session.flush()
+        if anonymous:
+            _transition(case, "submit_direct", {AUTHOR}, {}, actor=None, now=stamp)
+            # Shown once to the submitter, who can follow the idea without being known.
+            case.status_token = notifications.issue_status_token(case)
+        else:
+            record(case, "create", None, case.state, actor, now)
+            if submit:
+                _transition(case, "submit", {AUTHOR}, {}, actor, now)
+    return case
+
+
+def update_case(actor: User, case: Case, fields: Mapping[str, Any], *,
+                expected_version: int | None = None, now: datetime | None = None) -> Case:
+    """Edit the case's own fields; the change lands in the history with before and after."""
+    if not access.can_edit(actor, case):
+        raise PermissionDenied(message=N_("Du får inte ändra ärendet i dess nuvarande läge."))
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed({name: N_("Fältet kan inte ändras.") for name in sorted(unknown)})
+    values = _validate_case_fields(fields, creating=False)
+    _check_version(case, expected_version)
+    now = now or utcnow()
+    with unit_of_work():
+        before = _field_snapshot(case)
+        _apply_fields(case, values)
+        after = _field_snapshot(case)
+        changes = {k: {"before": before[k], "after": after[k]}
+                   for k in values if before[k] != after[k]}
+        if changes:
+            case.updated_at = now
+            record(case, "edit", case.state, case.state, actor, now, data={"changes": changes})
+    return case
+
+
+def add_comment(actor: User, case: Case, body: Any, now: datetime | None = None) -> Comment:
+    if not isinstance(body, str) or not body.strip():
+        raise ValidationFailed({"body": N_("Skriv en kommentar.")})
+    if len(body) > TEXT_MAX:
+        raise ValidationFailed({"body": N_("Texten är för lång.")})
+    with unit_of_work():
+        comment = Comment(case=case, author=actor, body=body.strip(), created_at=now or utcnow())
+        db.session.add(comment)
+    return comment
+
+
+# ---------------------------------------------------------------- firing events
+
+def fire(case: Case, event: Any, actor: User, data: Mapping[str, Any] | None = None, *,
+         expected_version: int | None = None, now: datetime | None = None,
+         also: Callable[[], None] | None = None) -> Case:
+    """Fire ``event`` on ``case`` as ``actor``: the only way a case changes state.
+
+    Checks the event, the actor's roles in the case's scope, the state and every guard, then
+    writes the new state and the history row in one transaction. A concurrent change to the
+    case makes this call fail with :class:`Conflict` and write nothing. ``also`` runs inside
+    the same transaction (e.g. a meeting's agenda item recording the decision).
+    """
+    if not isinstance(event, str) or not event:
+        raise ValidationFailed({"event": N_("Ange en händelse.")})
+    if event not in process_of(case).definition.events:
+        raise ValidationFailed({"event": N_("Händelsen finns inte i ärendets process.")})
+    _check_version(case, expected_version)
+    with unit_of_work():
+        _transition(case, event, access.roles_for(actor, case), data or {}, actor,
+                    now or utcnow())
+        if also is not None:
+            also()
+    return case
+
+
+def _transition(case: Case, event: str, roles: set[str], data: Mapping[str, Any],
+                actor: User | None, now: datetime) -> None:
+    process = process_of(case)
+    try:
+        values = process.parse_values(event, data)
+        _check_planned_year(values.get("planned_year"))
+        process.check(case.state, event, roles, _facts(case, process.event(event), values, now))
+        new_state = process.next_state(case.state, event)
+    except InvalidFields as exc:
+        raise ValidationFailed(exc.errors) from None
+    except Refusal as refusal:
+        raise _refusal_error(process, refusal) from None
+    old_state = case.state
+    case.state = new_state
+    case.updated_at = now
+    for field_name, column in EVENT_FIELDS_ON_CASE.items():
+        value = values.get(field_name)
+        if value is not None:
+            setattr(case, column, int(value) if isinstance(value, Decimal) else value)
+    data = _jsonable(values)
+    if event in POLITICAL_DECISIONS:  # the nämnd is the förvaltning's own
+        data["committee"] = case.unit.department.committee_name
+    entry = record(case, event, old_state, new_state, actor, now,
+                   comment=_main_text(process.event(event), values), data=data)
+    if case.merged_into is not None and event == "merge":
+        # The other case's history shows what joined it, so the link runs both ways.
+        record(case.merged_into, "merged_in", case.merged_into.state, case.merged_into.state,
+               actor, now, comment=entry.comment, data={"case": case.id, "title": case.title})
+    db.session.flush()
+    notifications.case_changed(case, entry, now)
+
+
+def _check_planned_year(year: Decimal | None) -> None:
+    if year is not None and (year != int(year) or int(year) not in PLANNED_YEARS):
+        raise ValidationFailed({"planned_year": N_("Ange ett årtal, t.ex. 2028.")})
+
+
+def _refusal_error(process: Process, refusal: Refusal) -> ServiceError:
+    errors = {"role": PermissionDenied, "state": InvalidState, "guard": GuardFailed,
+              "event": InvalidState}
+    return errors[refusal.kind]([_with_labels(process, f) for f in refusal.failures])
+
+
+def _with_labels(process: Process, failure: Failure) -> Failure:
+    """Show events and states by their labels in the user's language, not their identifiers."""
+    params = dict(failure.params)
+    events, states = process.definition.events, process.definition.states
+    if params.get("event") in events:
+        params["event"] = localized(events[params["event"]].label)
+    if params.get("state") in states:
+        params["state"] = localized(states[params["state"]].label)
+    return Failure(failure.code, failure.message, params)
+
+
+def _facts(case: Case, event: EventSpec, values: Mapping[str, Any], now: datetime) -> Facts:
+    department = case.unit.department
+    limit = department.delegation_limit_sek
+    if limit is None:
+        limit = current_app.config["DEFAULT_DELEGATION_LIMIT_SEK"]
+    dossier_view, unreported = None, 0
+    if {"dossier_complete", "within_delegation"} & set(event.guards):
+        from . import dossier  # the dossier service builds on this module
+        dossier_view = dossier.view(case, now.date())
+    if "benefits_followed_up" in event.guards:
+        from . import follow_up  # likewise
+        unreported = follow_up.unreported_count(case)
+    return Facts(
+        case_id=case.id, title=case.title, need=case.need, effect=case.effect,
+        unit_given=case.unit_id is not None, origin=case.origin,
+        cost_estimate_sek=case.cost_estimate_sek, direction_given=case.direction is not None,
+        delegation_limit_sek=limit, values=values, target=_target_ref(values.get("target_case")),
+        unreported_checkpoints=unreported,
+        total_cost_sek=dossier_view.total_cost_sek if dossier_view else None,
+        dossier_failures=tuple(dossier_view.failures) if dossier_view else None,
+    )
+
+
+def _target_ref(target_id: int | None) -> CaseRef | None:
+    target = db.session.get(Case, target_id) if target_id is not None else None
+    if target is None:
+        return None
+    return CaseRef(id=target.id, final=process_of(target).state(target.state).final)
+
+
+def record(case: Case, event: str, from_state: str | None, to_state: str, actor: User | None,
+           now: datetime, comment: str | None = None, data: dict | None = None) -> CaseEvent:
+    entry = CaseEvent(case=case, event=event, from_state=from_state, to_state=to_state,
+                      actor=actor, at=now, comment=comment, data=data or {})
+    db.session.add(entry)
+    return entry
+
+
+def _main_text(event: EventSpec, values: Mapping[str, Any]) -> str | None:
+    texts = [values[f.name] for f in event.fields if f.type == "text" and values.get(f.name)]
+    return values.get("comment") or (texts[0] if texts else None)
+
+
+def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
+    def convert(value: Any) -> Any:
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return int(value) if value == value.to_integral_value() else str(value)
+        return value
+    return {k: convert(v) for k, v in values.items() if v is not None}
+
+
+def _check_version(case: Case, expected_version: Any) -> None:
+    if expected_version is None:
+        return
+    if not _is_id(expected_version):
+        raise ValidationFailed({"version": N_("Ange ärendets version som ett heltal.")})
+    if int(expected_version) != case.version:
+        raise Conflict()
+
+
+# ---------------------------------------------------------------- validation
+
+def _validate_case_fields(fields: Mapping[str, Any], creating: bool) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for name in EDITABLE_FIELDS:
+        if name not in fields:
+            continue
+        try:
+            values[name] = _CHECKS[name](fields[name])
+        except ValueError as exc:
+            errors[name] = str(exc)
+    if creating and not values.get("title") and "title" not in errors:
+        errors["title"] = N_("Ge idén en rubrik.")
+    if creating and not _is_id(fields.get("unit_id")):
+        errors["unit_id"] = N_("Välj en enhet.")
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def _text(max_length: int, required: bool = False):
+    def check(value: Any) -> str:
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise ValueError("Ange en text.")
+        value = value.strip()
+        if required and not value:
+            raise ValueError("Fältet får inte vara tomt.")
+        if len(value) > max_length:
+            raise ValueError("Texten är för lång.")
+        return value
+    return check
+
+
+def _whole_kronor(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("Ange ett belopp i hela kronor.")
+    if value < 0:
+        raise ValueError("Beloppet kan inte vara negativt.")
+    if value > MAX_COST_SEK:
+        raise ValueError("Beloppet är orimligt stort.")
+    return value
+
+
+def _direction(value: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if (not isinstance(value, Mapping) or set(value) != {"focus", "reach"}
+            or value["focus"] not in DIRECTION_FOCUS or value["reach"] not in DIRECTION_REACH):
+        raise ValueError(N_("Ange inriktning som focus (efficiency/innovation) och reach "
+                            "(internal/external)."))
+    return {"focus": value["focus"], "reach": value["reach"]}
+
+
+def _date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(N_("Ange ett datum som ÅÅÅÅ-MM-DD."))
+
+
+_CHECKS = {
+    "planned_go_live": _date,
+    "actual_cost_sek": _whole_kronor,
+    "title": _text(TITLE_MAX, required=True),
+    "need": _text(TEXT_MAX),
+    "effect": _text(TEXT_MAX),
+    "cost_estimate_sek": _whole_kronor,
+    "direction": _direction,
+}
+
+
+def _apply_fields(case: Case, values: Mapping[str, Any]) -> None:
+    for name, value in values.items():
+        if name == "direction":
+            case.direction_focus = value["focus"] if value else None
+            case.direction_reach = value["reach"] if value else None
+        else:
+            setattr(case, name, value)
+
+
+def _field_snapshot(case: Case) -> dict[str, Any]:
+    snapshot = {name: getattr(case, name) for name in EDITABLE_FIELDS}
+    if snapshot["planned_go_live"] is not None:  # history data is JSON
+        snapshot["planned_go_live"] = snapshot["planned_go_live"].isoformat()
+    return snapshot
+
+
+def _unit_in_region(actor: User, unit_id: Any) -> Unit:
+    unit = db.session.get(Unit, int(unit_id)) if _is_id(unit_id) else None
+    if unit is None or unit.department.region_id != actor.region_id:
+        raise ValidationFailed({"unit_id": N_("Välj en enhet som finns.")})
+    return unit
+
+
+def _validate_origin(actor: User, unit: Unit, origin: Any, anonymous: bool) -> str:
+    if anonymous:
+        if origin not in (None, "direct_channel"):
+            raise ValidationFailed({"origin": N_("En anonym idé kommer alltid via direktkanalen.")})
+        return "direct_channel"
+    origin = origin or "staff_idea"
+    if origin not in ORIGINS or origin == "direct_channel":
+        raise ValidationFailed({"origin": N_("Välj ett av ursprungen.")})
+    if origin not in STAFF_ORIGINS and not access.has_role_for_unit(actor, unit, LEADING_ROLES):
+        raise ValidationFailed({"origin": N_("Bara verksamhetsutvecklare, ledning och "
+                                             "nämndsekreterare kan registrera detta ursprung.")})
+    return origin
+
+
+def _is_id(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    return isinstance(value, int) and 0 < value < 2**63
+
+
+def _day_of(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)

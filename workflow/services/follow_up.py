@@ -1,0 +1,174 @@
+"""Benefit follow-up after go-live: what each benefit came to at each checkpoint, whether the
+solution is used as intended, and the realisation summary shown when a case is closed."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Mapping
+
+from sqlalchemy import select
+
+from ..dossier.benefit import MONEY_CATEGORIES
+from ..extensions import db
+from ..models import BenefitReport, Case, User, utcnow
+from ..states.i18n import N_
+from . import access
+from .cases import record, unit_of_work
+from .errors import NotFound, PermissionDenied, ValidationFailed
+from .notifications import add_months
+
+REPORTERS = {"developer", "management"}
+REPORTING_STATES = ("follow_up",)
+USE = {"yes": N_("Ja"), "partly": N_("Delvis"), "no": N_("Nej")}
+MAX_VALUE, MAX_COMMENT, MAX_SEK = 200, 2000, 10**12
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    benefit_number: int
+    description: str
+    colour: str
+    category: str
+    indicator: str
+    baseline: str
+    months: int
+    target: str
+    due: date | None
+    report: BenefitReport | None
+
+
+def _benefits(case: Case) -> list[Mapping[str, Any]]:
+    document = case.dossier.benefit if case.dossier and case.dossier.benefit else {}
+    if document.get("not_applicable_reason"):
+        return []
+    return list(document.get("benefits", []))
+
+
+def checkpoints(case: Case) -> list[Checkpoint]:
+    reports = {(r.benefit_number, r.months): r for r in db.session.scalars(
+        select(BenefitReport).where(BenefitReport.case_id == case.id))}
+    found = []
+    for number, benefit in enumerate(_benefits(case), start=1):
+        for point in benefit.get("checkpoints", []):
+            months = point["months_after_go_live"]
+            due = add_months(case.go_live_date, months) if case.go_live_date else None
+            found.append(Checkpoint(
+                benefit_number=number, description=benefit.get("description", ""),
+                colour=benefit.get("colour", ""), category=benefit.get("category", ""),
+                indicator=benefit.get("indicator", ""), baseline=benefit.get("baseline", ""),
+                months=months, target=point.get("target", ""), due=due,
+                report=reports.get((number, months))))
+    return found
+
+
+def unreported_count(case: Case) -> int:
+    """Checkpoints without a report: closing the case waits for every one of them."""
+    return sum(1 for point in checkpoints(case) if point.report is None)
+
+
+def can_report(user: User, case: Case) -> bool:
+    return case.state in REPORTING_STATES and bool(access.roles_for(user, case) & REPORTERS)
+
+
+def report(actor: User, case: Case, benefit_number: Any, months: Any, fields: Mapping[str, Any],
+           now: datetime | None = None) -> BenefitReport:
+    """Report (or correct) one checkpoint; the history keeps what was reported before."""
+    if not can_report(actor, case):
+        raise PermissionDenied(message=N_("Bara verksamhetsutvecklare och ledning kan rapportera "
+                                          "nyttan, och bara efter driftstart."))
+    point = next((p for p in checkpoints(case) if p.benefit_number == benefit_number
+                  and p.months == months), None)
+    if point is None:
+        raise NotFound(message=N_("Uppföljningstillfället finns inte i nyttokalkylen."))
+    values = _validated(fields)
+    now = now or utcnow()
+    with unit_of_work():
+        row = point.report or BenefitReport(case=case, benefit_number=benefit_number,
+                                            months=months, reported_by=actor)
+        before = _snapshot(point.report)
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.reported_by, row.reported_at = actor, now
+        db.session.add(row)
+        record(case, "benefit_reported", case.state, case.state, actor, now,
+               comment=values.get("comment") or None,
+               data={"benefit": benefit_number, "months": months, "before": before,
+                     "after": _snapshot(row)})
+    return row
+
+
+def _validated(fields: Mapping[str, Any]) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    actual = fields.get("actual_value")
+    if not isinstance(actual, str) or not actual.strip():
+        errors["actual_value"] = N_("Ange indikatorns faktiska värde.")
+    elif len(actual) > MAX_VALUE:
+        errors["actual_value"] = N_("Texten är för lång.")
+    realised = fields.get("realised_sek")
+    if realised is not None and (isinstance(realised, bool) or not isinstance(realised, int)
+                                 or not 0 <= realised <= MAX_SEK):
+        errors["realised_sek"] = N_("Ange realiserad nytta i hela kronor per år.")
+    used = fields.get("used_as_intended")
+    if used not in USE:
+        errors["used_as_intended"] = N_("Svara ja, delvis eller nej.")
+    comment = fields.get("comment") or ""
+    if not isinstance(comment, str) or len(comment) > MAX_COMMENT:
+        errors["comment"] = N_("Texten är för lång.")
+    if errors:
+        raise ValidationFailed(errors)
+    return {"actual_value": actual.strip(), "realised_sek": realised,
+            "used_as_intended": used, "comment": comment.strip()}
+
+
+def _snapshot(row: BenefitReport | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {"actual_value": row.actual_value, "realised_sek": row.realised_sek,
+            "used_as_intended": row.used_as_intended, "comment": row.comment}
+
+
+# ---------------------------------------------------------------- realisation summary
+
+@dataclass
+class Realisation:
+    """Planned against realised benefit per year, by PENG colour and by category."""
+
+    by_colour: dict[str, tuple[int, int]] = field(default_factory=dict)
+    by_category: dict[str, tuple[int, int]] = field(default_factory=dict)
+    used: dict[str, int] = field(default_factory=dict)
+    reported: int = 0
+    checkpoints: int = 0
+
+    @property
+    def planned_sek(self) -> int:
+        return sum(planned for planned, _ in self.by_category.values())
+
+    @property
+    def realised_sek(self) -> int:
+        return sum(realised for _, realised in self.by_category.values())
+
+
+def realisation(case: Case) -> Realisation:
+    """Planned = the benefit's mean yearly amount in the calculation; realised = the amount
+    reported at its latest reported checkpoint (0 while none is reported)."""
+    summary = Realisation()
+    points = checkpoints(case)
+    summary.checkpoints = len(points)
+    for number, benefit in enumerate(_benefits(case), start=1):
+        if benefit.get("category") not in MONEY_CATEGORIES:
+            continue
+        amounts = benefit.get("amounts_sek") or []
+        planned = round(sum(amounts) / len(amounts)) if amounts else 0
+        reported = [p.report for p in points if p.benefit_number == number and p.report]
+        latest = max(reported, key=lambda r: r.months) if reported else None
+        realised = (latest.realised_sek or 0) if latest else 0
+        for table, key in ((summary.by_colour, benefit["colour"]),
+                           (summary.by_category, benefit["category"])):
+            old = table.get(key, (0, 0))
+            table[key] = (old[0] + planned, old[1] + realised)
+    for point in points:
+        if point.report:
+            summary.reported += 1
+            used = point.report.used_as_intended
+            summary.used[used] = summary.used.get(used, 0) + 1
+    return summary

@@ -1,0 +1,73 @@
+"""Pydantic validation errors as field errors in Swedish, keyed by dotted paths."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from pydantic import BaseModel, ValidationError
+
+from ..states.i18n import N_
+from .errors import Message, ValidationFailed
+
+MESSAGES: dict[str, str] = {
+    "missing": N_("Fältet krävs."),
+    "extra_forbidden": N_("Okänt fält."),
+    "int_type": N_("Ange ett heltal."),
+    "int_parsing": N_("Ange ett heltal."),
+    "int_from_float": N_("Ange ett heltal."),
+    "float_type": N_("Ange ett tal."),
+    "float_parsing": N_("Ange ett tal."),
+    "decimal_type": N_("Ange ett tal."),
+    "decimal_parsing": N_("Ange ett tal."),
+    "finite_number": N_("Ange ett tal."),
+    "string_type": N_("Ange en text."),
+    "bool_type": N_("Ange ja eller nej."),
+    "bool_parsing": N_("Ange ja eller nej."),
+    "date_type": N_("Ange ett datum som ÅÅÅÅ-MM-DD."),
+    "date_parsing": N_("Ange ett datum som ÅÅÅÅ-MM-DD."),
+    "date_from_datetime_parsing": N_("Ange ett datum som ÅÅÅÅ-MM-DD."),
+    "literal_error": N_("Välj ett av alternativen."),
+    "enum": N_("Välj ett av alternativen."),
+    "list_type": N_("Ange en lista."),
+    "dict_type": N_("Ange ett objekt."),
+    "model_type": N_("Ange ett objekt."),
+    "model_attributes_type": N_("Ange ett objekt."),
+}
+WITH_LIMITS: dict[str, str] = {
+    "greater_than_equal": N_("Värdet måste vara minst %(ge)s."),
+    "greater_than": N_("Värdet måste vara större än %(gt)s."),
+    "less_than_equal": N_("Värdet får vara högst %(le)s."),
+    "less_than": N_("Värdet måste vara mindre än %(lt)s."),
+    "string_too_long": N_("Texten får vara högst %(max_length)s tecken."),
+    "too_long": N_("Högst %(max_length)s rader."),
+    "too_short": N_("Minst %(min_length)s rader."),
+}
+FALLBACK = N_("Ogiltigt värde.")
+
+
+def validate(model: type[BaseModel], payload: Any) -> BaseModel:
+    """The validated model, or :class:`ValidationFailed` with every error by field path."""
+    if not isinstance(payload, Mapping):
+        raise ValidationFailed({"body": N_("Skicka ett JSON-objekt.")})
+    try:
+        return model.model_validate(dict(payload))
+    except ValidationError as exc:
+        raise ValidationFailed(field_errors(exc)) from None
+
+
+def field_errors(exc: ValidationError) -> dict[str, list[Message]]:
+    errors: dict[str, list[Message]] = {}
+    for error in exc.errors():
+        path = ".".join(str(part) for part in error["loc"]) or "body"
+        errors.setdefault(path, []).append(_message(error))
+    return errors
+
+
+def _message(error: Mapping[str, Any]) -> Message:
+    kind, context = error["type"], error.get("ctx") or {}
+    if kind in MESSAGES:
+        return MESSAGES[kind]
+    if kind in WITH_LIMITS:
+        return WITH_LIMITS[kind], {k: str(v) for k, v in context.items()}
+    if kind in ("value_error", "assertion_error") and "error" in context:
+        return str(context["error"])  # the model's own Swedish message
+    return FALLBACK

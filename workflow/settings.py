@@ -1,0 +1,74 @@
+"""Settings: defaults from config/settings.toml, deployment values from the environment."""
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = PROJECT_ROOT / "config"
+
+
+def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    defaults = tomllib.loads((CONFIG_DIR / "settings.toml").read_text(encoding="utf-8"))
+    app, api, organisation = defaults["app"], defaults["api"], defaults["organisation"]
+    settings: dict[str, Any] = {
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance_path),
+        "PROCESS_DIR": CONFIG_DIR / "processes",
+        "PROCESS_NAME": app["process"],
+        "PROCUREMENT_THRESHOLDS": CONFIG_DIR / "procurement.toml",
+        "NOTIFICATION_RULES": CONFIG_DIR / "notifications.toml",
+        "PRIORITISATION_CONFIG": CONFIG_DIR / "prioritisation.toml",
+        "PORTFOLIO_CONFIG": CONFIG_DIR / "portfolio.toml",
+        "BABEL_DEFAULT_LOCALE": app["default_locale"],
+        "BABEL_DEFAULT_TIMEZONE": app["timezone"],
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "workflow" / "translations"),
+        "LANGUAGES": tuple(app["languages"]),
+        "PAGE_SIZE": int(app["page_size"]),
+        "API_TOKEN_LIFETIME_DAYS": int(api["token_lifetime_days"]),
+        "DEFAULT_DELEGATION_LIMIT_SEK": int(organisation["default_delegation_limit_sek"]),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "JSON_SORT_KEYS": False,
+        # Email (workflow/mail.py): "outbox" writes .eml files to instance/outbox for demos.
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "outbox"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT") or 0) or None,
+        "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "") == "1",
+        "SMTP_SSL": os.environ.get("SMTP_SSL", "") == "1",
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", "10")),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Idéflödet <idefloedet@localhost>"),
+        "APP_BASE_URL": os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000"),
+    }
+    settings.update(overrides or {})
+    return settings
+
+
+def database_url(instance_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{instance_path / 'workflow.sqlite3'}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A random key kept in instance/ so that sessions survive restarts of a local install."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()

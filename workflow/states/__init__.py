@@ -1,0 +1,13 @@
+"""The process itself: definitions as data, guards as pure rules, the transitions engine.
+
+Nothing here imports Flask or a database; the service layer hands in facts and gets decisions.
+"""
+from .definition import DefinitionError, EventSpec, FieldSpec, ProcessDefinition, StateSpec
+from .engine import InvalidFields, Process, ProcessRegistry, Refusal, UnknownDefinition
+from .guards import GUARDS, CaseRef, Facts, Failure
+
+__all__ = [
+    "CaseRef", "DefinitionError", "EventSpec", "Facts", "Failure", "FieldSpec", "GUARDS",
+    "InvalidFields", "Process", "ProcessDefinition", "ProcessRegistry", "Refusal", "StateSpec",
+    "UnknownDefinition",
+]

@@ -1,0 +1,187 @@
+"""The web pages around cases: Ny idé, Mina idéer, Att göra, the case list and the case page."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..forms import (
+    CaseEditForm,
+    CommentForm,
+    ConfirmForm,
+    IdeaForm,
+    event_form_class,
+    grouped_choices,
+    plain_choices,
+)
+from ..i18n import language, localized
+from ..services import access, cases, notifications, organisation
+from ..services.errors import ServiceError, ValidationFailed
+from ..services.processes import current_process, process_of
+from ..states.diagram import layout
+from ..states.vocabulary import ORIGINS
+
+bp = Blueprint("cases", __name__)
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every page here needs a logged-in user."""
+
+
+@bp.get("/")
+def home():
+    todo = cases.list_cases(current_user, todo=True, per_page=1)
+    return redirect(url_for("cases.todo" if todo.total else "cases.mine"))
+
+
+@bp.route("/ideas/new", methods=["GET", "POST"])
+def new_idea():
+    form = IdeaForm()
+    form.unit_id.choices = grouped_choices(organisation.unit_choices(current_user))
+    form.origin.choices = plain_choices([(key, _(ORIGINS[key]))
+                                         for key in organisation.origins_for(current_user)])
+    if request.method == "GET":
+        form.unit_id.data = organisation.home_unit_id(current_user)
+    if not form.validate_on_submit():
+        return _render_new_idea(form, 422 if form.errors else 200)
+    fields = {"title": form.title.data, "need": form.need.data, "effect": form.effect.data,
+              "unit_id": form.unit_id.data}
+    if not form.anonymous.data and len(form.origin.choices) > 1:
+        fields["origin"] = form.origin.data
+    try:
+        case = cases.create_case(current_user, fields, anonymous=form.anonymous.data,
+                                 submit=bool(form.submit.data))
+    except ServiceError as error:
+        _show_field_errors(form, error)
+        return _render_new_idea(form, error.status, error)
+    if form.anonymous.data:
+        status_url = url_for("notifications.status", token=case.status_token, _external=True)
+        return render_template("anonymous_sent.html", case_id=case.id, status_url=status_url)
+    flash(_("Idén är inskickad.") if form.submit.data else _("Utkastet är sparat."), "success")
+    return redirect(url_for("cases.detail", case_id=case.id))
+
+
+def _render_new_idea(form: IdeaForm, status: int, error: ServiceError | None = None):
+    return render_template("new_idea.html", form=form, error=error), status
+
+
+@bp.get("/ideas/mine")
+def mine():
+    page = cases.list_cases(current_user, mine=True, page=_page_number())
+    return render_template("mine.html", page=page)
+
+
+@bp.get("/todo")
+def todo():
+    page = cases.list_cases(current_user, todo=True, page=_page_number())
+    return render_template("todo.html", page=page)
+
+
+@bp.get("/cases")
+def index():
+    state = request.args.get("state") or None
+    unit_id = request.args.get("unit_id", type=int)
+    page = cases.list_cases(current_user, state=state, unit_id=unit_id, page=_page_number())
+    process = current_process()
+    states = [(s.name, localized(s.label)) for s in process.definition.states.values()]
+    return render_template("cases.html", page=page, states=states, state=state, unit_id=unit_id,
+                           units=organisation.unit_choices(current_user))
+
+
+@bp.get("/cases/<int:case_id>")
+def detail(case_id: int):
+    return _render_case(cases.get_case(current_user, case_id))
+
+
+@bp.post("/cases/<int:case_id>/edit")
+def edit(case_id: int):
+    case = cases.get_case(current_user, case_id)
+    form = CaseEditForm()
+    if not form.validate_on_submit():
+        return _render_case(case, status=422, edit_form=form)
+    fields = {
+        "title": form.title.data, "need": form.need.data, "effect": form.effect.data,
+        "cost_estimate_sek": form.cost_estimate_sek.data,
+        "direction": ({"focus": form.direction_focus.data, "reach": form.direction_reach.data}
+                      if form.direction_focus.data and form.direction_reach.data else None),
+        "planned_go_live": form.planned_go_live.data, "actual_cost_sek": form.actual_cost_sek.data,
+    }
+    try:
+        cases.update_case(current_user, case, fields, expected_version=form.version.data or None)
+    except ServiceError as error:
+        _show_field_errors(form, error)
+        return _render_case(case, status=error.status, edit_form=form, error=error)
+    flash(_("Ändringarna är sparade."), "success")
+    return redirect(url_for("cases.detail", case_id=case.id))
+
+
+@bp.post("/cases/<int:case_id>/events/<event>")
+def fire(case_id: int, event: str):
+    case = cases.get_case(current_user, case_id)
+    spec = process_of(case).definition.events.get(event)
+    if spec is None:
+        abort(404)
+    form = _event_form(case, spec, from_request=True)
+    if not form.validate_on_submit():
+        return _render_case(case, status=422, event_forms={event: form})
+    data = {f.name: form[f.name].data for f in spec.fields}
+    try:
+        cases.fire(case, event, current_user, data, expected_version=form.version.data or None)
+    except ServiceError as error:
+        _show_field_errors(form, error)
+        return _render_case(case, status=error.status, event_forms={event: form}, error=error)
+    flash(_("Klart: %(event)s.", event=localized(spec.label)), "success")
+    if access.can_view(current_user, case):
+        return redirect(url_for("cases.detail", case_id=case.id))
+    return redirect(url_for("cases.todo"))
+
+
+@bp.post("/cases/<int:case_id>/comments")
+def comment(case_id: int):
+    case = cases.get_case(current_user, case_id)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        return _render_case(case, status=422, comment_form=form)
+    cases.add_comment(current_user, case, form.body.data)
+    flash(_("Kommentaren är sparad."), "success")
+    return redirect(url_for("cases.detail", case_id=case.id, _anchor="kommentarer"))
+
+
+def _event_form(case, spec, from_request: bool = False):
+    process = process_of(case)
+    form_class = event_form_class(process.definition.key, spec, language())
+    form = form_class(prefix=spec.name, formdata=None if not from_request else request.form)
+    if not from_request:
+        form.version.data = case.version
+    return form
+
+
+def _render_case(case, status: int = 200, edit_form=None, event_forms=None, comment_form=None,
+                 error: ServiceError | None = None):
+    process = process_of(case)
+    events = cases.available_events(current_user, case)
+    forms = {spec.name: (event_forms or {}).get(spec.name) or _event_form(case, spec)
+             for spec in events}
+    if edit_form is None and access.can_edit(current_user, case):
+        edit_form = CaseEditForm(formdata=None, obj=case, version=case.version,
+                                 direction_focus=case.direction_focus or "",
+                                 direction_reach=case.direction_reach or "")
+    return render_template(
+        "case.html", case=case, process=process, events=events, forms=forms,
+        edit_form=edit_form, comment_form=comment_form or CommentForm(formdata=None),
+        diagram=layout(process.definition), error=error, confirm_form=ConfirmForm(),
+        following=notifications.is_following(current_user, case),
+        open_event=next(iter(event_forms)) if event_forms else None), status
+
+
+def _show_field_errors(form, error: ServiceError) -> None:
+    if isinstance(error, ValidationFailed):
+        for name, messages in error.translated_field_errors.items():
+            if name in form:
+                form[name].errors = list(form[name].errors) + messages
+
+
+def _page_number() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)

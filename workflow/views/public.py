@@ -1,0 +1,47 @@
+"""The public transparency page: approved and closed cases with their realised benefits,
+without personal data. Each region switches it on or off."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..extensions import db
+from ..forms import ConfirmForm
+from ..models import Case, Department, Region, Unit
+from ..services import follow_up
+from ..services.processes import process_of
+
+bp = Blueprint("public", __name__)
+SHOWN = ("approved", "implementation", "follow_up", "closed")
+
+
+@bp.get("/public/<int:region_id>")
+def index(region_id: int):
+    region = db.session.get(Region, region_id)
+    if region is None or not region.public_page:
+        abort(404)
+    query = (select(Case).join(Unit).join(Department)
+             .where(Department.region_id == region.id, Case.state.in_(SHOWN))
+             .order_by(Case.updated_at.desc()))
+    rows = [(case, process_of(case), follow_up.realisation(case))
+            for case in db.session.scalars(query)]
+    return render_template("public.html", region=region, rows=rows)
+
+
+@bp.post("/public/<int:region_id>/switch")
+@login_required
+def switch(region_id: int):
+    """The region's administrator turns the public page on or off."""
+    region = db.session.get(Region, region_id)
+    is_admin = any(a.role == "admin" and a.unit_id is None and a.department_id is None
+                   for a in current_user.roles)
+    if region is None or not is_admin or current_user.region_id != region.id:
+        abort(403)
+    if ConfirmForm().validate_on_submit():
+        region.public_page = not region.public_page
+        db.session.commit()
+        flash(_("Den offentliga sidan är påslagen.") if region.public_page
+              else _("Den offentliga sidan är avstängd."), "success")
+    return redirect(url_for("portfolio.index"))
