@@ -22,7 +22,7 @@ from .settings import PROJECT_ROOT, load_settings
 from .states import ProcessRegistry
 
 # Requests whose access-log line could be matched against an anonymous idea's arrival.
-UNLOGGED_PATHS = ("/ideas/new", "/api/v1/cases")
+UNLOGGED_PATHS = ("/ideas/new", "/ideas/similar", "/api/v1/cases")
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:

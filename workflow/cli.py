@@ -33,3 +33,26 @@ def init_app(app: Flask) -> None:
             definition = process.definition
             click.echo(f"{definition.source}: {definition.name} version {definition.version}: "
                        f"{len(definition.states)} states, {len(definition.events)} events, OK")
+
+    @app.cli.command("similarity-precision")
+    def similarity_precision_command() -> None:
+        """Measure the duplicate hints on seeds/similar_pairs.yaml (needs the seeded demo)."""
+        from .services.similar import measure_precision
+        try:
+            result = measure_precision(app)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Queries: {sum(s['queries'] for s in result['sets'].values())}")
+        click.echo(f"First hint is a labelled match (precision@1): {result['precision_at_1']:.0%}")
+        click.echo(f"A labelled match in the first three (hit rate@3): "
+                   f"{result['hit_rate_at_3']:.0%}")
+        click.echo(f"Share of hints shown that are labelled matches (precision@3): "
+                   f"{result['precision_at_3']:.0%}")
+        for name, figures in result["sets"].items():
+            click.echo(f"  {name}: {figures['queries']} queries, "
+                       f"precision@1 {figures['precision_at_1']:.0%}, "
+                       f"hit rate@3 {figures['hit_rate_at_3']:.0%}")
+        click.echo(f"Non-duplicates shown in the first three: {result['distinct_in_top_3']} of "
+                   f"{result['distinct_checked']}")
+        for miss in result["misses"]:
+            click.echo(f"  missed {miss}")

@@ -72,6 +72,7 @@ class IdeaForm(CaseFieldsForm):
                                             "följa idén under Mina idéer."))
     save_draft = SubmitField(_l("Spara som utkast"))
     submit = SubmitField(_l("Skicka in"))
+    check_similar = SubmitField(_l("Sök liknande idéer"))
 
 
 class CaseEditForm(CaseFieldsForm):

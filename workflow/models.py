@@ -568,6 +568,27 @@ class DimiosRound(db.Model):
     department: Mapped[Department] = relationship()
 
 
+class AdminLogEntry(db.Model):
+    """One administrative change: who, when, what, before and after. Append-only, and kept
+    apart from the case history."""
+
+    __tablename__ = "admin_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    target_type: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[Optional[int]]
+    target_label: Mapped[str] = mapped_column(String(300), default="")
+    before: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+
+    actor: Mapped[Optional[User]] = relationship()
+
+
 class AppendOnlyViolation(RuntimeError):
     pass
 
@@ -575,5 +596,6 @@ class AppendOnlyViolation(RuntimeError):
 @event.listens_for(Session, "before_flush")
 def _history_is_append_only(session: Session, flush_context: Any, instances: Any) -> None:
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, CaseEvent) and (obj in session.deleted or session.is_modified(obj)):
-            raise AppendOnlyViolation("case history rows cannot be changed or deleted")
+        if isinstance(obj, (CaseEvent, AdminLogEntry)) and (
+                obj in session.deleted or session.is_modified(obj)):
+            raise AppendOnlyViolation(f"{obj.__tablename__} rows cannot be changed or deleted")

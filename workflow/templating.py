@@ -151,12 +151,14 @@ def init_app(app: Flask) -> None:
     def unread_notifications() -> dict[str, Any]:
         from flask_login import current_user
 
+        from .services.access import is_region_admin
         from .services.notifications import unread_count
         from .services.portfolio import can_read
         if getattr(current_user, "is_authenticated", False):
             return {"unread_count": unread_count(current_user),
-                    "portfolio_reader": can_read(current_user)}
-        return {"unread_count": 0, "portfolio_reader": False}
+                    "portfolio_reader": can_read(current_user),
+                    "region_admin": is_region_admin(current_user)}
+        return {"unread_count": 0, "portfolio_reader": False, "region_admin": False}
     app.jinja_env.globals.update(localized=localized, language=language, wrap_label=wrap,
                                  event_label=event_label, state_name=state_name,
                                  event_field_label=event_field_label, choice_label=choice_label,

@@ -103,3 +103,9 @@ def users_acting_on(case: Case, roles: Iterable[str]) -> list[User]:
     if AUTHOR in roles and case.author is not None and case.author not in people:
         people.append(case.author)
     return people
+
+
+def is_region_admin(user: User) -> bool:
+    """An administrator for the whole region (the admin role without a förvaltning or unit)."""
+    return any(a.role == "admin" and a.unit_id is None and a.department_id is None
+               for a in user.roles)

@@ -4,6 +4,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from . import (
+        admin,
         api,
         auth,
         cases,
@@ -35,4 +36,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(similar.bp)
     app.register_blueprint(follow_up.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(admin.bp)
     errors.register(app)

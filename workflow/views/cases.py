@@ -15,7 +15,7 @@ from ..forms import (
     plain_choices,
 )
 from ..i18n import language, localized
-from ..services import access, cases, notifications, organisation
+from ..services import access, cases, notifications, organisation, similar
 from ..services.errors import ServiceError, ValidationFailed
 from ..services.processes import current_process, process_of
 from ..states.diagram import layout
@@ -44,6 +44,9 @@ def new_idea():
                                          for key in organisation.origins_for(current_user)])
     if request.method == "GET":
         form.unit_id.data = organisation.home_unit_id(current_user)
+    if form.is_submitted() and form.check_similar.data:
+        hints = similar.similar_cases(current_user, form.title.data or "", form.need.data or "")
+        return _render_new_idea(form, 200, similar_items=hints)
     if not form.validate_on_submit():
         return _render_new_idea(form, 422 if form.errors else 200)
     fields = {"title": form.title.data, "need": form.need.data, "effect": form.effect.data,
@@ -63,8 +66,10 @@ def new_idea():
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
-def _render_new_idea(form: IdeaForm, status: int, error: ServiceError | None = None):
-    return render_template("new_idea.html", form=form, error=error), status
+def _render_new_idea(form: IdeaForm, status: int, error: ServiceError | None = None,
+                     similar_items=None):
+    return render_template("new_idea.html", form=form, error=error,
+                           similar_items=similar_items), status
 
 
 @bp.get("/ideas/mine")
@@ -173,6 +178,7 @@ def _render_case(case, status: int = 200, edit_form=None, event_forms=None, comm
         edit_form=edit_form, comment_form=comment_form or CommentForm(formdata=None),
         diagram=layout(process.definition), error=error, confirm_form=ConfirmForm(),
         following=notifications.is_following(current_user, case),
+        similar=similar.similar_to_case(current_user, case),
         open_event=next(iter(event_forms)) if event_forms else None), status
 
 

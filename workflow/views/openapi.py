@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document of /api/v1, with event names taken from the loaded process."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..dossier import benefit, classification, procurement
 from ..services.processes import current_process
@@ -22,6 +22,13 @@ def _errors(*codes: int) -> dict[str, Any]:
              409: "Fel läge, villkor ej uppfyllt eller samtidig ändring",
              422: "Felaktiga uppgifter, med fel per fält"}
     return {str(c): {"description": texts[c], **_json(_ref("Error"))} for c in codes}
+
+
+# Callables returning {"paths": {...}, "schemas": {...}}, registered by the admin API modules
+# (see views/admin_support.openapi_fragment). Paths are relative to /api/v1.
+OPENAPI_FRAGMENTS: list[Callable[[], dict[str, Any]]] = []
+
+ref, json_body, error_responses = _ref, _json, _errors  # for the fragments
 
 
 DOSSIER_MODELS = {"benefit": "BenefitCalculation", "procurement": "ProcurementCheck",
@@ -56,6 +63,7 @@ def _dossier_schemas() -> dict[str, Any]:
 
 
 def openapi_document() -> dict[str, Any]:
+    """The whole document; modules under /api/v1/admin add theirs via ``OPENAPI_FRAGMENTS``."""
     process = current_process().definition
     text = {"type": "string"}
     direction = {"type": ["object", "null"], "additionalProperties": False,
@@ -251,6 +259,10 @@ def openapi_document() -> dict[str, Any]:
         "/openapi.json": {"get": {"summary": "Detta dokument", "security": [],
                                   "responses": {"200": {"description": "OpenAPI"}}}},
     }
+    for fragment in OPENAPI_FRAGMENTS:  # the admin API modules describe their own paths
+        extra = fragment()
+        paths.update(extra.get("paths", {}))
+        schemas.update(extra.get("schemas", {}))
     return {
         "openapi": "3.1.0",
         "info": {"title": "Idéflödet API", "version": "1",
