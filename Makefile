@@ -9,7 +9,7 @@ export APP_BASE_URL
 FLASK  := $(BIN)/flask --app workflow
 TRANSLATIONS := workflow/translations
 
-.PHONY: run test install install-test translations extract-messages chromium check-processes clean
+.PHONY: run serve test install install-test translations extract-messages chromium check-processes clean
 
 # The scheduler (reminders, digests, email) runs as its own process beside the web server.
 run: install
@@ -17,6 +17,12 @@ run: install
 	$(FLASK) seed-demo
 	$(FLASK) scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 		$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Production-style: gunicorn with WEB_CONCURRENCY workers on HOST:PORT (default 127.0.0.1:8000)
+# and DATABASE_URL, after migrating; settings in config/gunicorn.conf.py, see docs/deploy.md.
+serve: install
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn --config config/gunicorn.conf.py
 
 test: install-test chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

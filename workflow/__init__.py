@@ -9,9 +9,11 @@ from typing import Any
 from flask import Flask, has_request_context, request, session
 from flask_babel import lazy_gettext
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .dossier.procurement import load_thresholds
 from .extensions import babel, csrf, db, login_manager, migrate
+from .logging_setup import configure_logging
 from .prioritisation import load_config as load_prioritisation
 from .services.dossier import THRESHOLDS_KEY
 from .services.notifications import RULES_KEY, load_rules
@@ -30,6 +32,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(instance_path),
                 template_folder=str(PROJECT_ROOT / "templates"))
     app.config.update(load_settings(instance_path, overrides))
+    configure_logging(app)  # before the database: JSON logs hide SQL parameters
+    if app.config.get("TRUSTED_PROXIES"):  # X-Forwarded-* from that many proxies in front
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
+                                x_port=hops)
 
     # A broken process definition stops start-up here, naming the file and the entry.
     app.extensions[EXTENSION_KEY] = ProcessRegistry.from_directory(Path(app.config["PROCESS_DIR"]))
@@ -47,6 +54,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     _init_login(app)
+    from . import sso
+    sso.init_app(app)
 
     from . import cli, templating
     from .views import register_blueprints
@@ -97,6 +106,12 @@ def _quiet_submission_logs() -> None:
         logger.addFilter(_DropSubmissionAccessLog())
 
 
+# The app uses none of these browser features; nothing it serves may ask for them.
+PERMISSIONS_POLICY = ("accelerometer=(), autoplay=(), camera=(), display-capture=(), "
+                      "geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+                      "midi=(), payment=(), publickey-credentials-get=(), usb=()")
+
+
 def _security_headers(response):
     response.headers.setdefault(
         "Content-Security-Policy",
@@ -105,6 +120,13 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if has_request_context() and request.is_secure:
+        # Only over TLS (behind a proxy: TRUSTED_PROXIES makes X-Forwarded-Proto count), so
+        # that a plain-HTTP development server never pins browsers to HTTPS.
+        response.headers.setdefault("Strict-Transport-Security",
+                                    "max-age=31536000; includeSubDomains")
     if current_user and getattr(current_user, "is_authenticated", False):
         response.headers.setdefault("Cache-Control", "no-store")
     return response

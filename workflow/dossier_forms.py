@@ -145,15 +145,21 @@ def _benefit_entry_data(item: Mapping[str, Any], horizon: int) -> dict[str, Any]
     return {**item, "amounts_sek": amounts + [None] * (horizon - len(amounts))}
 
 
-def benefit_document(form: BenefitForm) -> tuple[dict[str, Any], list[int]]:
-    """The section document, and for each kept benefit the index of its form entry."""
+def benefit_document(form: BenefitForm, defaults: Mapping[str, Any] | None = None,
+                     ) -> tuple[dict[str, Any], list[int]]:
+    """The section document, and for each kept benefit the index of its form entry. Empty
+    hourly cost or discount rate take ``defaults`` (the förvaltning's, see
+    ``services.dossier.benefit_defaults``)."""
+    defaults = defaults or {}
     horizon = _horizon(form)
     rate = form.discount_rate_percent.data
     kept = [i for i, entry in enumerate(form.benefits) if not entry.form.remove.data]
     document = {
         "horizon_years": horizon,
-        "discount_rate": (rate / 100) if rate is not None else Decimal("0.03"),
-        "hourly_cost_sek": _or_default(form.hourly_cost_sek.data, 450),
+        "discount_rate": (rate / 100) if rate is not None
+        else defaults.get("discount_rate", Decimal("0.03")),
+        "hourly_cost_sek": _or_default(form.hourly_cost_sek.data,
+                                       defaults.get("hourly_cost_sek", 450)),
         "not_applicable_reason": (form.not_applicable_reason.data or "").strip() or None,
         "costs": [_cost_year(year, entry.form) for year, entry in enumerate(form.costs, start=1)
                   if year <= horizon and _has_cost(entry.form)],

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from typing import Any, Optional
+from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
@@ -14,8 +16,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     event,
+    or_,
 )
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, Session, backref, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -62,10 +67,21 @@ class Region(db.Model):
 
 
 class Department(db.Model):
-    """A förvaltning."""
+    """A förvaltning. The nullable settings override the configuration files' defaults
+    (see services/admin_organisation.py); None means "use the file's value"."""
 
     __tablename__ = "departments"
-    __table_args__ = (UniqueConstraint("region_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("region_id", "name"),
+        CheckConstraint("yearly_budget_sek IS NULL OR yearly_budget_sek >= 0",
+                        name="yearly_budget_not_negative"),
+        CheckConstraint("yearly_hours IS NULL OR yearly_hours >= 0",
+                        name="yearly_hours_not_negative"),
+        CheckConstraint("hourly_cost_sek IS NULL OR hourly_cost_sek >= 0",
+                        name="hourly_cost_not_negative"),
+        CheckConstraint("discount_rate_bp IS NULL OR discount_rate_bp BETWEEN 0 AND 2000",
+                        name="discount_rate_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
@@ -73,9 +89,25 @@ class Department(db.Model):
     delegation_limit_sek: Mapped[Optional[int]] = mapped_column(BigInteger)
     # The political committee (nämnd) that decides the förvaltning's larger investments.
     committee_name: Mapped[Optional[str]] = mapped_column(String(200))
+    # The names of its digitaliseringsråd and ledningsgrupp (None: the generic name).
+    council_name: Mapped[Optional[str]] = mapped_column(String(200))
+    management_group_name: Mapped[Optional[str]] = mapped_column(String(200))
+    # Yearly development capacity (config/prioritisation.toml [capacity] by default).
+    yearly_budget_sek: Mapped[Optional[int]] = mapped_column(BigInteger)
+    yearly_hours: Mapped[Optional[int]] = mapped_column(BigInteger)
+    # The nyttokalkyl's hourly cost and discount rate (basis points: 300 = 3 %).
+    hourly_cost_sek: Mapped[Optional[int]] = mapped_column(BigInteger)
+    discount_rate_bp: Mapped[Optional[int]]
+    # Target direction balance in whole percent per quadrant, e.g. {"efficiency_internal": 40}.
+    target_balance: Mapped[Optional[dict[str, int]]] = mapped_column(JSON)
+    closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     region: Mapped[Region] = relationship(back_populates="departments")
     units: Mapped[list["Unit"]] = relationship(back_populates="department", order_by="Unit.name")
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class Unit(db.Model):
@@ -87,8 +119,14 @@ class Unit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     name: Mapped[str] = mapped_column(String(200))
+    # A closed unit keeps its cases and history but takes no new ideas, meetings or roles.
+    closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     department: Mapped[Department] = relationship(back_populates="units")
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class User(UserMixin, db.Model):
@@ -99,12 +137,25 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[Optional[str]] = mapped_column(String(254))
     password_hash: Mapped[Optional[str]] = mapped_column(String(255))
+    # Single sign-on (workflow/sso.py): what the organisation's directory calls the person
+    # (OIDC_MATCH=external_id), and the provider's "issuer sub", linked at the first SSO login.
+    external_id: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
+    external_subject: Mapped[Optional[str]] = mapped_column(String(512), unique=True)
     is_active_user: Mapped[bool] = mapped_column(default=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
 
     region: Mapped[Region] = relationship()
-    roles: Mapped[list["RoleAssignment"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan")
+    # Every assignment, past, current and future; access checks read ``roles``.
+    role_assignments: Mapped[list["RoleAssignment"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="RoleAssignment.id")
+
+    @property
+    def roles(self) -> "CurrentRoles":
+        """The role assignments valid today in the organisation's time zone. Every access
+        check reads this, so a dated assignment (a stand-in) grants nothing before its
+        ``valid_from`` or after its ``valid_to``."""
+        today = local_today()
+        return CurrentRoles(self, [a for a in self.role_assignments if a.valid_on(today)])
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -117,14 +168,41 @@ class User(UserMixin, db.Model):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
 
+DEFAULT_TIME_ZONE = "Europe/Stockholm"
+
+
+def local_today() -> date:
+    """Today in the organisation's time zone, in which role assignments are dated."""
+    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE") if has_app_context() else None
+    return datetime.now(ZoneInfo(zone or DEFAULT_TIME_ZONE)).date()
+
+
+class CurrentRoles(list):
+    """``user.roles``: the assignments valid today. Appending adds a new assignment to the
+    user (as when ``roles`` was the relationship itself)."""
+
+    def __init__(self, user: User, assignments: list["RoleAssignment"]):
+        super().__init__(assignments)
+        self._user = user
+
+    def append(self, assignment: "RoleAssignment") -> None:
+        self._user.role_assignments.append(assignment)
+        if assignment.valid_on(local_today()):
+            super().append(assignment)
+
+
 class RoleAssignment(db.Model):
-    """A role held in a unit, in a whole förvaltning, or (neither given) in the whole region."""
+    """A role held in a unit, in a whole förvaltning, or (neither given) in the whole region,
+    from ``valid_from`` to ``valid_to`` (both inclusive, either open)."""
 
     __tablename__ = "role_assignments"
     __table_args__ = (
         CheckConstraint("NOT (department_id IS NOT NULL AND unit_id IS NOT NULL)",
                         name="one_scope"),
-        UniqueConstraint("user_id", "role", "department_id", "unit_id"),
+        CheckConstraint("valid_from IS NULL OR valid_to IS NULL OR valid_from <= valid_to",
+                        name="dates_in_order"),
+        UniqueConstraint("user_id", "role", "department_id", "unit_id", "valid_from",
+                         "valid_to"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,10 +210,23 @@ class RoleAssignment(db.Model):
     role: Mapped[str] = mapped_column(String(40))
     department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
     unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"))
+    valid_from: Mapped[Optional[date]]
+    valid_to: Mapped[Optional[date]]
 
-    user: Mapped[User] = relationship(back_populates="roles")
+    user: Mapped[User] = relationship(back_populates="role_assignments")
     department: Mapped[Optional[Department]] = relationship()
     unit: Mapped[Optional[Unit]] = relationship()
+
+    @hybrid_method
+    def valid_on(self, day: date) -> bool:
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_to is None or day <= self.valid_to))
+
+    @valid_on.inplace.expression
+    @classmethod
+    def _valid_on_expression(cls, day: date):
+        return and_(or_(cls.valid_from.is_(None), cls.valid_from <= day),
+                    or_(cls.valid_to.is_(None), cls.valid_to >= day))
 
     def covers(self, unit: Unit) -> bool:
         if self.unit_id is not None:
@@ -158,6 +249,21 @@ class ApiToken(db.Model):
     revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class LoginThrottle(db.Model):
+    """Recent failed password logins for one username or one address (services/login_guard).
+
+    In the database so that every worker and host counts the same attempts; ``key`` is a keyed
+    digest, so neither typed usernames (sometimes passwords) nor addresses are stored."""
+
+    __tablename__ = "login_throttles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    locked_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
 
 class Case(db.Model):
@@ -230,6 +336,9 @@ class CaseEvent(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     comment: Mapped[Optional[str]] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The hash chain (workflow/audit.py sets both when the row is inserted).
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
     case: Mapped[Case] = relationship(back_populates="history")
     actor: Mapped[Optional[User]] = relationship()
@@ -589,6 +698,26 @@ class AdminLogEntry(db.Model):
     actor: Mapped[Optional[User]] = relationship()
 
 
+class StoredProcessDefinition(db.Model):
+    """A process definition version loaded by an administrator (YAML as uploaded). Merged
+    with the files in config/processes/; the database refuses to change or delete a row,
+    since running cases depend on their version."""
+
+    __tablename__ = "process_definitions"
+    __table_args__ = (UniqueConstraint("name", "version",
+                                       name="uq_process_definitions_name_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int]
+    source: Mapped[str] = mapped_column(Text)
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    loaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+    loaded_by: Mapped[Optional[User]] = relationship()
+
+
 class AppendOnlyViolation(RuntimeError):
     pass
 
@@ -599,3 +728,7 @@ def _history_is_append_only(session: Session, flush_context: Any, instances: Any
         if isinstance(obj, (CaseEvent, AdminLogEntry)) and (
                 obj in session.deleted or session.is_modified(obj)):
             raise AppendOnlyViolation(f"{obj.__tablename__} rows cannot be changed or deleted")
+
+
+# The history's hash chain listens for every inserted CaseEvent.
+from . import audit  # noqa: E402,F401

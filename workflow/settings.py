@@ -4,8 +4,11 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from .states.i18n import N_
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "config"
@@ -14,6 +17,7 @@ CONFIG_DIR = PROJECT_ROOT / "config"
 def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     defaults = tomllib.loads((CONFIG_DIR / "settings.toml").read_text(encoding="utf-8"))
     app, api, organisation = defaults["app"], defaults["api"], defaults["organisation"]
+    login = defaults["login"]
     settings: dict[str, Any] = {
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance_path),
@@ -34,6 +38,24 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=float(login["session_lifetime_hours"])),
+        # Lockout after failed password logins (workflow/services/login_guard.py).
+        "LOGIN_MAX_FAILURES": int(login["max_failures"]),
+        "LOGIN_WINDOW_MINUTES": int(login["window_minutes"]),
+        "LOGIN_LOCK_MINUTES": int(login["lock_minutes"]),
+        "LOGIN_IP_MAX_FAILURES": int(login["ip_max_failures"]),
+        # Single sign-on with OpenID Connect (workflow/sso.py, docs/sso.md): off without an
+        # issuer. LOCAL_LOGIN=0 switches passwords off (web and API).
+        "LOCAL_LOGIN": os.environ.get("LOCAL_LOGIN", "1") != "0",
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", ""),
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", ""),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", ""),
+        "OIDC_SCOPES": os.environ.get("OIDC_SCOPES", "openid email profile"),
+        "OIDC_USER_CLAIM": os.environ.get("OIDC_USER_CLAIM", "email"),
+        "OIDC_MATCH": os.environ.get("OIDC_MATCH", "email"),
+        "OIDC_PROVIDER_NAME": os.environ.get("OIDC_PROVIDER_NAME",
+                                             N_("Logga in med organisationens konto")),
+        "OIDC_REDIRECT_URI": os.environ.get("OIDC_REDIRECT_URI", ""),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "JSON_SORT_KEYS": False,
@@ -48,6 +70,11 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", "10")),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Idéflödet <idefloedet@localhost>"),
         "APP_BASE_URL": os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000"),
+        # Operations (docs/deploy.md): proxies in front whose X-Forwarded-* headers count,
+        # and the log format (text or json, workflow/logging_setup.py).
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES") or 0),
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }
     settings.update(overrides or {})
     return settings

@@ -18,9 +18,9 @@ stemmer live in this module.
 
 Cost: building an index is linear in the text, and a query touches only the postings of its
 own features. 3 000 cases (title and need) build in about a quarter of a second and a query
-takes milliseconds, so the service rebuilds the index on every request; that is deliberate
-at demo and municipal scale (nothing to invalidate when a case is edited or changes state).
-Cache the :class:`Index` if the case count grows by an order of magnitude.
+takes milliseconds. At 10 000 cases a build takes about a second, so the service keeps the
+last :class:`Index` with the texts it was built from and rebuilds only when they differ
+(workflow/services/similar.py).
 """
 from __future__ import annotations
 

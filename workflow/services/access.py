@@ -10,10 +10,10 @@ from typing import Callable, Iterable
 from sqlalchemy import ColumnElement, false, or_, select
 
 from ..extensions import db
-from ..models import Case, Department, RoleAssignment, Unit, User
+from ..models import Case, Department, RoleAssignment, Unit, User, local_today
 from ..states import Process
 from ..states.roles import AUTHOR
-from .processes import current_process, process_of
+from .processes import current_process, process_of, registry
 
 
 def roles_for(user: User, case: Case) -> set[str]:
@@ -66,23 +66,41 @@ def _cases_where(user: User, states_for_role: Callable[[str], list[str]],
 
 
 def visible_cases_condition(user: User, process: Process | None = None) -> ColumnElement[bool]:
-    """SQL condition for every case ``user`` may see (the same rule as :func:`can_view`)."""
-    states = (process or current_process()).definition.states.values()
-    return _cases_where(user, lambda role: [s.name for s in states if s.visible_for(role)],
-                        author_states=None)
+    """SQL condition for every case ``user`` may see (the same rule as :func:`can_view`).
+    Each case is judged by the definition version it runs under."""
+    def visible(version: Process) -> ColumnElement[bool]:
+        states = version.definition.states.values()
+        return _cases_where(user, lambda role: [s.name for s in states if s.visible_for(role)],
+                            author_states=None)
+    return _per_version(visible, process)
 
 
 def todo_condition(user: User, process: Process | None = None) -> ColumnElement[bool]:
     """SQL condition for the cases waiting for an action ``user`` may take (Att göra)."""
-    process = process or current_process()
-    return _cases_where(user, process.states_waiting_for,
-                        author_states=process.states_waiting_for(AUTHOR))
+    def waiting(version: Process) -> ColumnElement[bool]:
+        return _cases_where(user, version.states_waiting_for,
+                            author_states=version.states_waiting_for(AUTHOR))
+    return _per_version(waiting, process)
+
+
+def _per_version(condition: Callable[[Process], ColumnElement[bool]],
+                 process: Process | None) -> ColumnElement[bool]:
+    """``condition`` built from each loaded version of the process, each applied to the cases
+    running under that version (one version: no extra condition)."""
+    if process is not None:
+        return condition(process)
+    latest = current_process()
+    versions = registry().versions(latest.name)
+    if len(versions) <= 1:
+        return condition(latest)
+    return or_(*[(Case.process_name == v.name) & (Case.process_version == v.version)
+                 & condition(v) for v in versions])
 
 
 def users_holding(roles: Iterable[str], *, region_id: int, department_id: int | None = None,
                   unit_id: int | None = None) -> list[User]:
-    """Active users whose assignment of one of ``roles`` covers the given unit or
-    förvaltning (a region-wide assignment covers everything in its region)."""
+    """Active users whose assignment of one of ``roles``, valid today, covers the given unit
+    or förvaltning (a region-wide assignment covers everything in its region)."""
     covers = (RoleAssignment.unit_id.is_(None) & RoleAssignment.department_id.is_(None)
               & (User.region_id == region_id))
     if department_id is not None:
@@ -90,7 +108,8 @@ def users_holding(roles: Iterable[str], *, region_id: int, department_id: int | 
     if unit_id is not None:
         covers = covers | (RoleAssignment.unit_id == unit_id)
     query = (select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
-             .where(RoleAssignment.role.in_(list(roles)), User.is_active_user.is_(True), covers)
+             .where(RoleAssignment.role.in_(list(roles)), User.is_active_user.is_(True), covers,
+                    RoleAssignment.valid_on(local_today()))
              .distinct().order_by(User.id))
     return list(db.session.scalars(query))
 

@@ -4,22 +4,68 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import ApiToken, User, utcnow
+from ..states.i18n import N_
+from . import login_guard
+from .errors import ServiceError
+from .login_guard import LoginLocked  # the views catch it from here
 
 
-def authenticate(username: object, password: object) -> User | None:
-    """The active user with this username and password, or None."""
-    if not isinstance(username, str) or not isinstance(password, str) or not username:
+class LocalLoginDisabled(ServiceError):
+    """LOCAL_LOGIN=0: people log in with the organisation's account (workflow/sso.py) only."""
+
+    status = 403
+    message = N_("Inloggning med lösenord är avstängd. Logga in med organisationens konto "
+                 "(enkel inloggning) i stället.")
+
+
+def local_login_enabled() -> bool:
+    return bool(current_app.config["LOCAL_LOGIN"])
+
+
+def authenticate(username: object, password: object,
+                 address: str | None = None) -> User | None:
+    """The active user with this username and password, or None.
+
+    Raises :class:`LocalLoginDisabled` when passwords are switched off, and
+    :class:`LoginLocked` after too many failed attempts for the username or the
+    caller's ``address``. Every attempt hashes once, whether or not the user exists or is
+    locked, so the time taken does not tell which usernames exist.
+    """
+    if not local_login_enabled():
+        raise LocalLoginDisabled()
+    if not isinstance(username, str) or not isinstance(password, str) or not username.strip():
         return None
-    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
-    if user is None or not user.is_active or not user.check_password(password):
+    name = username.strip().lower()
+    try:
+        login_guard.check(name, address)
+    except LoginLocked:
+        check_password_hash(_dummy_hash(), password)
+        raise
+    user = db.session.scalar(select(User).where(User.username == name))
+    if user is None or not user.password_hash:
+        check_password_hash(_dummy_hash(), password)
+        user = None
+    elif not user.check_password(password) or not user.is_active:
+        user = None
+    if user is None:
+        login_guard.record_failure(name, address)
         return None
+    login_guard.record_success(name)
     return user
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash made the same way as real ones, to spend the same time on unknown usernames."""
+    return generate_password_hash(secrets.token_hex(16))
 
 
 def issue_token(user: User, now: datetime | None = None) -> str:

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -98,7 +99,9 @@ def list_cases(user: User, *, state: str | None = None, unit_id: int | None = No
     if unit_id:
         query = query.where(Case.unit_id == unit_id)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(query.order_by(Case.updated_at.desc(), Case.id.desc())
+    # Every list shows each case's unit: load them in one query, not one per unit.
+    items = db.session.scalars(query.options(selectinload(Case.unit))
+                               .order_by(Case.updated_at.desc(), Case.id.desc())
                                .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
     return Page(items=list(items), page=max(page, 1), per_page=per_page, total=total)
 
@@ -419,6 +422,8 @@ def _unit_in_region(actor: User, unit_id: Any) -> Unit:
     unit = db.session.get(Unit, int(unit_id)) if _is_id(unit_id) else None
     if unit is None or unit.department.region_id != actor.region_id:
         raise ValidationFailed({"unit_id": N_("Välj en enhet som finns.")})
+    if unit.is_closed:
+        raise ValidationFailed({"unit_id": N_("Enheten är stängd. Välj en annan enhet.")})
     return unit
 
 

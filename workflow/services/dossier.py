@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Mapping
 
 from flask import current_app
@@ -164,6 +165,9 @@ def save_section(actor: User, case: Case, name: str, payload: Any, *,
     replacement = payload.pop("replacement", None) if isinstance(payload, dict) else None
     if replacement is not None and not isinstance(replacement, bool):
         raise ValidationFailed({"replacement": N_("Ange ja eller nej.")})
+    if name == "benefit" and isinstance(payload, dict):
+        for key, value in benefit_defaults(case.unit.department).items():
+            payload.setdefault(key, value)
     document = validate(SECTION_MODELS[name], payload).model_dump(mode="json")
     now = now or utcnow()
     with unit_of_work():
@@ -200,6 +204,16 @@ def sign_off_classification(actor: User, case: Case, now: datetime | None = None
         dossier.signed_off_digest = _digest(dossier.classification)
         record(case, "classification_signed_off", case.state, case.state, actor, now)
     return view(case)
+
+
+def benefit_defaults(department: Department) -> dict[str, Any]:
+    """The hourly cost and discount rate a nyttokalkyl uses when it gives none: the
+    förvaltning's own where the administrator set them, else ``benefit.DEFAULTS``."""
+    rate = department.discount_rate_bp
+    return {"hourly_cost_sek": (department.hourly_cost_sek if department.hourly_cost_sek
+                                is not None else benefit.DEFAULTS["hourly_cost_sek"]),
+            "discount_rate": (Decimal(rate) / 10000 if rate is not None
+                              else benefit.DEFAULTS["discount_rate"])}
 
 
 def _check_version(dossier: Dossier, expected_version: Any) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from sqlalchemy import select
 
@@ -44,9 +44,13 @@ def _benefits(case: Case) -> list[Mapping[str, Any]]:
     return list(document.get("benefits", []))
 
 
-def checkpoints(case: Case) -> list[Checkpoint]:
-    reports = {(r.benefit_number, r.months): r for r in db.session.scalars(
-        select(BenefitReport).where(BenefitReport.case_id == case.id))}
+def checkpoints(case: Case, reports: Iterable[BenefitReport] | None = None) -> list[Checkpoint]:
+    """``reports``: the case's reports when the caller has read them already (the portfolio
+    reads those of every case it shows in one query)."""
+    if reports is None:
+        reports = db.session.scalars(select(BenefitReport)
+                                     .where(BenefitReport.case_id == case.id))
+    by_point = {(r.benefit_number, r.months): r for r in reports}
     found = []
     for number, benefit in enumerate(_benefits(case), start=1):
         for point in benefit.get("checkpoints", []):
@@ -57,7 +61,7 @@ def checkpoints(case: Case) -> list[Checkpoint]:
                 colour=benefit.get("colour", ""), category=benefit.get("category", ""),
                 indicator=benefit.get("indicator", ""), baseline=benefit.get("baseline", ""),
                 months=months, target=point.get("target", ""), due=due,
-                report=reports.get((number, months))))
+                report=by_point.get((number, months))))
     return found
 
 
@@ -148,11 +152,11 @@ class Realisation:
         return sum(realised for _, realised in self.by_category.values())
 
 
-def realisation(case: Case) -> Realisation:
+def realisation(case: Case, reports: Iterable[BenefitReport] | None = None) -> Realisation:
     """Planned = the benefit's mean yearly amount in the calculation; realised = the amount
     reported at its latest reported checkpoint (0 while none is reported)."""
     summary = Realisation()
-    points = checkpoints(case)
+    points = checkpoints(case, reports)
     summary.checkpoints = len(points)
     for number, benefit in enumerate(_benefits(case), start=1):
         if benefit.get("category") not in MONEY_CATEGORIES:

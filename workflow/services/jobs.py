@@ -11,7 +11,15 @@ from typing import Callable
 from sqlalchemy import func, or_, select
 
 from ..extensions import db
-from ..models import Case, CaseEvent, Dossier, Notification, RoleAssignment, User
+from ..models import (
+    Case,
+    CaseEvent,
+    Dossier,
+    Notification,
+    RoleAssignment,
+    User,
+    local_today,
+)
 from . import access, notifications
 from .cases import list_cases, record
 from .processes import process_of
@@ -142,6 +150,7 @@ def annual_review(now: datetime) -> int:
 
 def _holders_anywhere(roles) -> list[User]:
     query = (select(User).join(RoleAssignment).where(RoleAssignment.role.in_(list(roles)),
+                                                    RoleAssignment.valid_on(local_today()),
                                                     User.is_active_user.is_(True)).distinct())
     return list(db.session.scalars(query))
 

@@ -22,6 +22,7 @@ from ..models import (
     RoleAssignment,
     Unit,
     User,
+    local_today,
     utcnow,
 )
 from ..states.i18n import N_
@@ -112,14 +113,15 @@ def _department(actor: User, department_id: Any) -> Department | None:
     if not str(department_id or "").isdigit():
         return None
     department = db.session.get(Department, int(department_id))
-    return department if department and department.region_id == actor.region_id else None
+    return (department if department and department.region_id == actor.region_id
+            and not department.is_closed else None)
 
 
 def _unit(department: Department, unit_id: Any) -> Unit | None:
     if not str(unit_id or "").isdigit():
         return None
     unit = db.session.get(Unit, int(unit_id))
-    return unit if unit and unit.department_id == department.id else None
+    return unit if unit and unit.department_id == department.id and not unit.is_closed else None
 
 
 def _default_attendees(meeting: Meeting, actor: User) -> list[User]:
@@ -129,7 +131,8 @@ def _default_attendees(meeting: Meeting, actor: User) -> list[User]:
                                   unit_id=meeting.unit_id)
     if meeting.kind == "apt":  # the unit's staff meet at their APT
         staff = (select(User).join(RoleAssignment)
-                 .where(RoleAssignment.unit_id == meeting.unit_id, User.is_active_user.is_(True))
+                 .where(RoleAssignment.unit_id == meeting.unit_id,
+                        RoleAssignment.valid_on(local_today()), User.is_active_user.is_(True))
                  .distinct())
         people += [p for p in db.session.scalars(staff) if p not in people]
     return people if actor in people else [actor, *people]

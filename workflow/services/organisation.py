@@ -1,7 +1,9 @@
 """The organisation as a user meets it: units to pick, origins to choose."""
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from ..models import Department, Unit, User
@@ -9,17 +11,24 @@ from ..states.vocabulary import ORIGINS, STAFF_ORIGINS
 from .cases import LEADING_ROLES
 
 
-def units_in_region(user: User) -> list[Unit]:
-    query = (select(Unit).join(Department).where(Department.region_id == user.region_id)
+def units_in_region(user: User, include_closed: bool = False) -> list[Unit]:
+    """The region's units; closed ones only with ``include_closed`` (a closed unit takes no
+    new ideas, meetings or role assignments, but its cases can still be looked up)."""
+    query = (select(Unit).join(Department).options(contains_eager(Unit.department))
+             .where(Department.region_id == user.region_id)
              .order_by(Department.name, Unit.name))
+    if not include_closed:
+        query = query.where(Unit.closed_at.is_(None))
     return list(db.session.scalars(query))
 
 
-def unit_choices(user: User) -> dict[str, list[tuple[int, str]]]:
-    """Units grouped by förvaltning, for a select with option groups."""
+def unit_choices(user: User, include_closed: bool = False) -> dict[str, list[tuple[int, str]]]:
+    """Units grouped by förvaltning, for a select with option groups. Closed units (only with
+    ``include_closed``, e.g. for filtering old cases) are marked as closed."""
     grouped: dict[str, list[tuple[int, str]]] = {}
-    for unit in units_in_region(user):
-        grouped.setdefault(unit.department.name, []).append((unit.id, unit.name))
+    for unit in units_in_region(user, include_closed):
+        label = gettext("%(name)s (stängd)", name=unit.name) if unit.is_closed else unit.name
+        grouped.setdefault(unit.department.name, []).append((unit.id, label))
     return grouped
 
 
@@ -37,7 +46,15 @@ def origins_for(user: User) -> list[str]:
     return list(STAFF_ORIGINS)
 
 
-def departments_in_region(user: User) -> list[Department]:
+def departments_in_region(user: User, include_closed: bool = True) -> list[Department]:
+    """The region's förvaltningar; without ``include_closed`` only the open ones (for
+    choosers of new meetings and roles)."""
     query = (select(Department).where(Department.region_id == user.region_id)
              .order_by(Department.name))
+    if not include_closed:
+        query = query.where(Department.closed_at.is_(None))
     return list(db.session.scalars(query))
+
+
+def open_units(department: Department) -> list[Unit]:
+    return [unit for unit in department.units if not unit.is_closed]

@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy import case as sql_case
+from sqlalchemy.orm import load_only, selectinload
 
 from ..extensions import db
 from ..models import (
@@ -22,6 +23,7 @@ from ..models import (
     CaseEvent,
     Department,
     DimiosRound,
+    Dossier,
     MaturityAssessment,
     Unit,
     User,
@@ -220,14 +222,13 @@ def direction_balance(user: User, filters: Filters) -> Balance:
 
 def demand_and_capacity(user: User, filters: Filters) -> dict[str, int]:
     """What waits for a decision (council, plan, management, nämnd) against the year's budget."""
-    from .scoring import config
+    from .scoring import capacity_for, config
     waiting = ("council", "plan", "management", "political")
     demand = db.session.scalar(select(func.coalesce(func.sum(Case.cost_estimate_sek), 0))
                                .where(filters.condition(user), Case.state.in_(waiting)))
     department = db.session.get(Department, filters.department_id) if filters.department_id \
         else None
-    limits = (config().capacity_for(department.name) if department
-              else config().default_capacity)
+    limits = capacity_for(department) if department else config().default_capacity
     return {"demand_sek": int(demand or 0), "budget_sek": limits.yearly_budget_sek,
             "hours": limits.yearly_hours}
 
@@ -235,11 +236,19 @@ def demand_and_capacity(user: User, filters: Filters) -> dict[str, int]:
 def benefits_planned_and_realised(user: User, filters: Filters) -> list[tuple[str, int, int]]:
     """Per decided case: planned yearly benefit (dossier) against the latest realised report."""
     from .follow_up import realisation
-    query = (select(Case).where(filters.condition(user), Case.state.in_(("follow_up", "closed")))
-             .order_by(Case.id))
+    shown = and_(filters.condition(user), Case.state.in_(("follow_up", "closed")))
+    # Dossiers (only their benefit calculation) and reports for every case in two queries,
+    # not two per case.
+    found = db.session.scalars(select(Case).where(shown).order_by(Case.id).options(
+        load_only(Case.title, Case.go_live_date),
+        selectinload(Case.dossier).load_only(Dossier.benefit))).all()
+    reports: dict[int, list[BenefitReport]] = {case.id: [] for case in found}
+    for report in db.session.scalars(select(BenefitReport).where(
+            BenefitReport.case_id.in_(select(Case.id).where(shown)))):
+        reports[report.case_id].append(report)
     rows = []
-    for case in db.session.scalars(query):
-        summary = realisation(case)
+    for case in found:
+        summary = realisation(case, reports[case.id])
         rows.append((f"{case.id}: {case.title}", summary.planned_sek, summary.realised_sek))
     return rows
 
@@ -288,8 +297,18 @@ def load_targets(path: Path) -> dict[str, dict[tuple[str, str], float]]:
     return targets
 
 
-def _targets(department_id: int | None) -> dict[tuple[str, str], float]:
+def file_targets(department_name: str | None) -> dict[tuple[str, str], float]:
+    """The target shares config/portfolio.toml gives the förvaltning (or the default)."""
     targets = current_app.extensions[TARGETS_KEY]
+    return targets.get(department_name or "default", targets["default"])
+
+
+def _targets(department_id: int | None) -> dict[tuple[str, str], float]:
+    """The förvaltning's own target balance (whole percent per quadrant) where the
+    administrator set one, else the file's."""
     department = db.session.get(Department, department_id) if department_id else None
-    return targets.get(department.name if department else "default", targets["default"])
+    if department is not None and department.target_balance:
+        return {(focus, reach): department.target_balance[f"{focus}_{reach}"] / 100
+                for focus in DIRECTION_FOCUS for reach in DIRECTION_REACH}
+    return file_targets(department.name if department else None)
 

@@ -3,7 +3,7 @@ förvaltning's criteria, and the tool ranks them and shows what fits the year's 
 The arithmetic is in workflow/prioritisation.py; this module brings the facts."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Mapping
@@ -26,6 +26,31 @@ MAX_COMMENT = 1000
 
 def config() -> prioritisation.PrioritisationConfig:
     return current_app.extensions[CONFIG_KEY]
+
+
+def file_capacity(department: Department) -> prioritisation.Capacity:
+    """The yearly budget and hours config/prioritisation.toml gives the förvaltning."""
+    return config().capacity_for(department.name)
+
+
+def capacity_for(department: Department) -> prioritisation.Capacity:
+    """The förvaltning's own budget and hours where the administrator set them, else the
+    file's."""
+    default = file_capacity(department)
+    return prioritisation.Capacity(
+        yearly_budget_sek=(department.yearly_budget_sek if department.yearly_budget_sek
+                           is not None else default.yearly_budget_sek),
+        yearly_hours=(department.yearly_hours if department.yearly_hours is not None
+                      else default.yearly_hours))
+
+
+def config_for(department: Department) -> prioritisation.PrioritisationConfig:
+    """The file's configuration with the förvaltning's own weights and capacity."""
+    own = config().for_department(department.name)
+    if department.yearly_budget_sek is None and department.yearly_hours is None:
+        return own
+    capacities = {**own.department_capacity, department.name: capacity_for(department)}
+    return replace(own, department_capacity=capacities)
 
 
 def can_score(user: User, case: Case) -> bool:
@@ -74,7 +99,7 @@ def council_overview(user: User, department: Department) -> Overview:
     query = select(Case).where(Case.state == SCORED_STATE, Case.unit_id.in_(units))
     visible = [c for c in db.session.scalars(query.order_by(Case.id)) if access.can_view(user, c)]
     proposals = [_proposal(case) for case in visible]
-    own = config().for_department(department.name)
+    own = config_for(department)
     ranked = prioritisation.evaluate(own, proposals)
     capacity = prioritisation.capacity(own, department.name, ranked)
     return Overview(department=department, ranked=ranked, capacity=capacity,

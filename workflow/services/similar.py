@@ -10,8 +10,8 @@ sees them) are never candidates; they are not even part of the index, so their w
 shape the scores. Titles of candidates are shown to everyone logged in; the need text and a
 link only to those who may open the case (:func:`access.can_view`).
 
-The index is rebuilt on every call (see :mod:`workflow.similarity`): fine at demo and
-municipal scale, and never stale.
+The index is rebuilt whenever the hintable cases' texts change (see :func:`region_index`),
+so it is never stale.
 """
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from flask import Flask
-from sqlalchemy import select
+from flask import Flask, current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Case, Department, Unit, User
@@ -38,6 +39,7 @@ MIN_SCORE = 0.1
 NEED_EXCERPT = 240
 PAIRS_PATH = PROJECT_ROOT / "seeds" / "similar_pairs.yaml"
 CASES_PATH = PROJECT_ROOT / "seeds" / "cases.yaml"
+INDEX_CACHE_KEY = "workflow.similar.indexes"  # app.extensions: region id -> _BuiltIndex
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,11 @@ def similar_cases(user: User, title: str, need: str = "", exclude_case_id: int |
     index = region_index(user.region_id)
     ranked = index.most_similar(title or "", need or "", limit=limit,
                                 exclude=exclude_case_id, min_score=min_score)
-    return [_record(user, db.session.get(Case, case_id), score) for case_id, score in ranked]
+    # The hinted cases with their units and förvaltningar in one query, not three per hint.
+    found = {case.id: case for case in db.session.scalars(
+        select(Case).where(Case.id.in_([case_id for case_id, _score in ranked]))
+        .options(joinedload(Case.unit).joinedload(Unit.department)))}
+    return [_record(user, found[case_id], score) for case_id, score in ranked]
 
 
 def similar_to_case(user: User, case: Case, limit: int = LIMIT) -> list[SimilarCase]:
@@ -72,14 +78,36 @@ def similar_to_case(user: User, case: Case, limit: int = LIMIT) -> list[SimilarC
                          limit=limit)
 
 
+@dataclass(frozen=True)
+class _BuiltIndex:
+    fingerprint: tuple
+    rows: tuple[tuple[int, str, str], ...]
+    index: Index
+
+
 def region_index(region_id: int) -> Index:
-    """A fresh index over every hintable case in the region (not drafts, not direct)."""
-    rows = db.session.execute(
-        select(Case.id, Case.title, Case.need)
-        .join(Unit, Case.unit_id == Unit.id).join(Department, Unit.department_id == Department.id)
-        .where(Department.region_id == region_id, Case.state.not_in(HIDDEN_STATES))
-        .order_by(Case.id))
-    return build_index((row.id, row.title, row.need) for row in rows)
+    """The index over every hintable case in the region (not drafts, not direct).
+
+    Building it (tokens, stems, weights) takes seconds at 10 000 cases (bench/README.md), so
+    the index last built for each region is kept with the rows it was built from. A cheap
+    fingerprint of the hintable cases (how many, the sum of their ids and of their
+    versions, which every change of a case raises) tells whether anything changed; if so the
+    texts are read and compared, and only different texts rebuild the index."""
+    hintable = (select(Case.id, Case.title, Case.need)
+                .join(Unit, Case.unit_id == Unit.id)
+                .join(Department, Unit.department_id == Department.id)
+                .where(Department.region_id == region_id, Case.state.not_in(HIDDEN_STATES)))
+    fingerprint = tuple(db.session.execute(hintable.with_only_columns(
+        func.count(), func.sum(Case.id), func.sum(Case.version))).one())
+    built: dict[int, _BuiltIndex] = current_app.extensions.setdefault(INDEX_CACHE_KEY, {})
+    cached = built.get(region_id)
+    if cached is not None and cached.fingerprint == fingerprint:
+        return cached.index
+    rows = tuple((row.id, row.title, row.need)
+                 for row in db.session.execute(hintable.order_by(Case.id)))
+    index = cached.index if cached is not None and cached.rows == rows else build_index(rows)
+    built[region_id] = _BuiltIndex(fingerprint, rows, index)
+    return index
 
 
 def _record(user: User, case: Case, score: float) -> SimilarCase:

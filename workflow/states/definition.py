@@ -105,12 +105,17 @@ class ProcessDefinition:
 
 
 def load_definition_file(path: Path) -> ProcessDefinition:
+    return load_definition_text(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def load_definition_text(text: str, source: str) -> ProcessDefinition:
+    """Parse and validate a definition given as YAML text (a file, an upload, a stored row)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise DefinitionError(str(path), "YAML", f"cannot be parsed ({exc})",
+        raise DefinitionError(source, "YAML", f"cannot be parsed ({exc})",
                               "Fix the YAML syntax at the position shown.") from exc
-    return parse_definition(raw, source=str(path))
+    return parse_definition(raw, source=source)
 
 
 def load_definition_dir(directory: Path) -> list[ProcessDefinition]:
@@ -290,8 +295,12 @@ def _parse_fields(p: _Parser, raw: Any, entry: str) -> list[FieldSpec]:
         if ftype not in FIELD_TYPES:
             raise p.fail(f"{where}.type", f"unknown type '{ftype}'",
                          f"Use one of: {', '.join(FIELD_TYPES)}.")
+        raw_choices = item.get("choices") or []
+        if not isinstance(raw_choices, list):
+            raise p.fail(f"{where}.choices", "must be a list",
+                         "List each choice with '- {value: ..., label: ...}'.")
         choices = tuple(_parse_choice(p, c, f"{where}.choices[{i}]")
-                        for i, c in enumerate(item.get("choices") or []))
+                        for i, c in enumerate(raw_choices))
         if (ftype == "choice") != bool(choices):
             raise p.fail(f"{where}.choices", "choices belong to fields of type 'choice' only",
                          "Give a choice field its choices, and no other field any.")

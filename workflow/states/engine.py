@@ -189,10 +189,15 @@ def _coerce_number(value: Any, whole: bool) -> int | Decimal:
 
 
 class ProcessRegistry:
-    """Every loaded definition version; new cases start on the newest of their process."""
+    """Every loaded definition version; new cases start on the newest of their process.
+
+    Versions may be added while the application runs (the service layer merges those stored
+    in the database); the table is replaced, never changed in place, so readers iterate a
+    consistent snapshot without locking."""
 
     def __init__(self, definitions: Iterable[ProcessDefinition] = ()):
         self._processes: dict[tuple[str, int], Process] = {}
+        self._lock = threading.Lock()
         for definition in definitions:
             self.add(definition)
 
@@ -201,11 +206,35 @@ class ProcessRegistry:
         return cls(load_definition_dir(directory))
 
     def add(self, definition: ProcessDefinition) -> Process:
-        if definition.key in self._processes:
-            raise ValueError(f"{definition.name} version {definition.version} is already loaded")
-        process = Process(definition)
-        self._processes[definition.key] = process
+        with self._lock:
+            if definition.key in self._processes:
+                raise ValueError(
+                    f"{definition.name} version {definition.version} is already loaded")
+            process = Process(definition)  # one machine per version, built once
+            self._processes = {**self._processes, definition.key: process}
         return process
+
+    def merge(self, definitions: Iterable[ProcessDefinition]) -> list[ProcessDefinition]:
+        """Add every definition not loaded yet. A version already loaded from the same source
+        is skipped silently; one loaded from elsewhere keeps its place and the newcomer is
+        returned as a clash for the caller to report."""
+        clashes: list[ProcessDefinition] = []
+        for definition in definitions:
+            existing = self._processes.get(definition.key)
+            if existing is None:
+                try:
+                    self.add(definition)
+                    continue
+                except ValueError:  # added meanwhile by another thread
+                    existing = self._processes[definition.key]
+            if existing.definition.source != definition.source:
+                clashes.append(definition)
+        return clashes
+
+    def versions(self, name: str) -> list[Process]:
+        """The loaded versions of process ``name``, oldest first."""
+        return sorted((p for (n, _), p in self._processes.items() if n == name),
+                      key=lambda p: p.version)
 
     def get(self, name: str, version: int) -> Process:
         try:

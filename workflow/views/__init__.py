@@ -5,7 +5,13 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from . import (
         admin,
+        admin_organisation,
+        admin_people,
+        admin_processes,
         api,
+        api_admin_organisation,
+        api_admin_people,
+        api_admin_processes,
         auth,
         cases,
         council,
@@ -13,6 +19,7 @@ def register_blueprints(app: Flask) -> None:
         errors,
         exports,
         follow_up,
+        health,
         meetings,
         memo,
         notifications,
@@ -37,4 +44,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(follow_up.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_organisation.bp)
+    app.register_blueprint(api_admin_organisation.bp)
+    app.register_blueprint(admin_people.bp)
+    app.register_blueprint(api_admin_people.bp)
+    app.register_blueprint(admin_processes.bp)
+    app.register_blueprint(api_admin_processes.bp)
+    app.register_blueprint(health.bp)
     errors.register(app)

@@ -70,7 +70,12 @@ def create_token():
                if not isinstance(body.get(k), str) or not body.get(k)}
     if missing:
         raise ValidationFailed(missing)
-    user = accounts.authenticate(body["username"], body["password"])
+    try:
+        user = accounts.authenticate(body["username"], body["password"], request.remote_addr)
+    except accounts.LoginLocked as error:
+        response = api_error(429, error.text)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
     if user is None:
         return api_error(401, _("Fel användarnamn eller lösenord."))
     return jsonify({"token": accounts.issue_token(user)}), 201

@@ -17,8 +17,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 
+from .. import sso
 from ..forms import ConfirmForm, LanguageForm, LoginForm
+from ..models import User
 from ..services import accounts
+from ..services.errors import ServiceError
 
 bp = Blueprint("auth", __name__)
 
@@ -26,15 +29,64 @@ bp = Blueprint("auth", __name__)
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
+    if request.method == "POST" and not accounts.local_login_enabled():
+        return _login_page(form, accounts.LocalLoginDisabled())
     if form.validate_on_submit():
-        user = accounts.authenticate(form.username.data, form.password.data)
+        try:
+            user = accounts.authenticate(form.username.data, form.password.data,
+                                         request.remote_addr)
+        except ServiceError as error:  # locked, or passwords switched off
+            return _login_page(form, error)
         if user is not None:
-            session.clear()
-            login_user(user)
+            _log_in(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("cases.home"))
         flash(_("Fel användarnamn eller lösenord."), "error")
         return render_template("login.html", form=form), 401
     return render_template("login.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/login/sso")
+def sso_start():
+    """Off to the organisation's identity provider (workflow/sso.py)."""
+    if not sso.enabled():
+        abort(404)
+    redirect_uri = (current_app.config["OIDC_REDIRECT_URI"]
+                    or url_for("auth.sso_callback", _external=True))
+    try:
+        response = sso.start(redirect_uri)
+    except sso.SsoError as error:
+        return _login_page(LoginForm(), error)
+    session["sso_next"] = _safe_next(request.args.get("next"))
+    return response
+
+
+@bp.get("/login/sso/callback")
+def sso_callback():
+    if not sso.enabled():
+        abort(404)
+    next_url = _safe_next(session.pop("sso_next", None))
+    try:
+        user = sso.finish()
+    except sso.SsoError as error:
+        return _login_page(LoginForm(), error)
+    _log_in(user)
+    return redirect(next_url or url_for("cases.home"))
+
+
+def _log_in(user: User) -> None:
+    """A fresh session (no fixation) that ends after PERMANENT_SESSION_LIFETIME idle."""
+    session.clear()
+    login_user(user)
+    session.permanent = True
+
+
+def _login_page(form: LoginForm, error: ServiceError):
+    flash(error.text, "error")
+    response = current_app.make_response(
+        (render_template("login.html", form=form), error.status))
+    if isinstance(error, accounts.LoginLocked):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @bp.post("/logout")

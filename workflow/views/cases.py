@@ -92,7 +92,7 @@ def index():
     process = current_process()
     states = [(s.name, localized(s.label)) for s in process.definition.states.values()]
     return render_template("cases.html", page=page, states=states, state=state, unit_id=unit_id,
-                           units=organisation.unit_choices(current_user))
+                           units=organisation.unit_choices(current_user, include_closed=True))
 
 
 @bp.get("/cases/<int:case_id>")

@@ -88,5 +88,5 @@ def _render(department, forms=None, status: int = 200, error=None):
     return render_template(
         "council.html", view=view, forms=score_forms, error=error,
         criteria=scoring.config().for_department(department.name).criteria,
-        limits=scoring.config().capacity_for(department.name),
+        limits=scoring.capacity_for(department),
         departments=organisation.departments_in_region(current_user)), status

@@ -184,10 +184,11 @@ def _zone() -> ZoneInfo:
 def _meeting_form(formdata=None) -> MeetingForm:
     form = MeetingForm()
     form.kind.choices = [SelectChoice(k, _(meetings.KIND_LABELS[k])) for k in MEETING_KINDS]
-    departments = organisation.departments_in_region(current_user)
+    departments = organisation.departments_in_region(current_user, include_closed=False)
     form.department_id.choices = [SelectChoice(str(d.id), d.name) for d in departments]
     form.unit_id.choices = [SelectChoice("", "—")] + [
-        SelectChoice(str(u.id), u.name, optgroup=d.name) for d in departments for u in d.units]
+        SelectChoice(str(u.id), u.name, optgroup=d.name) for d in departments
+        for u in organisation.open_units(d)]
     return form
 
 

@@ -1,0 +1,123 @@
+"""`python -m bench [--cases N] [--repeat N] [--duration S] [--json FILE]` (see README.md).
+
+Seeds a scratch database (SQLite in a temporary folder, or BENCH_DATABASE_URL), measures
+(a)-(e) against baselines taken in the same run and prints the table. The exit code is 0
+even when a goal is missed: this is a report, not a test.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .report import Line, table, write_json
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", type=int, default=10_000, help="cases to seed (10 000)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed repetitions (5)")
+    parser.add_argument("--duration", type=float, default=10.0,
+                        help="seconds of HTTP load per server (10)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument("--skip", default="", help="measures to leave out, e.g. 'e' or 'de'")
+    return parser.parse_args(argv)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str]) -> int:
+    args = _arguments(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="ideflodet-bench-"))
+    # Nothing may land in the project's instance/ folder.
+    os.environ.update(INSTANCE_PATH=str(workdir), SECRET_KEY="bench", MAIL_BACKEND="none")
+    try:
+        return _run(args, workdir)
+    finally:
+        if args.keep:
+            _say(f"scratch folder kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, workdir: Path) -> int:
+    import logging
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from . import load, measures, scratch, seed
+
+    url = scratch.sqlalchemy_url(workdir, os.environ.get("BENCH_DATABASE_URL"))
+    backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    _say(f"Scratch database: {backend} ({_safe(url)}); migrating")
+    scratch.create_schema(url, workdir)
+    app = scratch.make_app(url, workdir)
+    started = time.perf_counter()
+    with app.app_context():
+        counts = seed.seed(args.cases)
+    seconds = time.perf_counter() - started
+    _say(f"Seeded in {seconds:.1f} s: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+    lines: list[Line] = []
+    targets, urls = measures.page_urls(app)
+    if "b" not in args.skip:
+        _say("(b) case list and case page")
+        lines += measures.measure_pages(app, url, args.repeat)
+    if "c" not in args.skip:
+        _say("(c) portfolio aggregates")
+        lines += measures.measure_portfolio(app, args.repeat)
+    if "d" not in args.skip:
+        _say("(d) peak memory of a worker")
+        lines.append(_memory(url, workdir, targets, urls))
+    if "a" not in args.skip:
+        _say("(a) firing events")
+        lines.append(measures.measure_firing(app, args.repeat, avoid=set(targets.case_ids)))
+    if "e" not in args.skip:
+        _say(f"(e) HTTP throughput ({args.duration:g} s per server)")
+        has_healthz = any(rule.rule == "/healthz" for rule in app.url_map.iter_rules())
+        lines += load.measure_throughput(url, workdir, urls, measures.PAGE_USER,
+                                         args.duration, has_healthz)
+    context = {"backend": backend, "cases": args.cases, "repeat": args.repeat,
+               "seed_seconds": round(seconds, 1), "rows": counts, "cpus": os.cpu_count(),
+               "python": platform.python_version(), "when": time.strftime("%Y-%m-%d %H:%M")}
+    print(f"\nIdéflödet benchmark: {backend}, {args.cases} cases "
+          f"({counts['case_history']} history rows), {os.cpu_count()} CPUs, "
+          f"best/median of {args.repeat}\n")
+    print(table(lines))
+    if args.json:
+        write_json(args.json, lines, context)
+    return 0
+
+
+def _memory(url: str, workdir: Path, targets, urls: list[str]) -> Line:
+    def worker(kind: str, paths: list[str]) -> dict:
+        answer = subprocess.run([sys.executable, "-m", "bench.worker", kind, url, str(workdir),
+                                 *paths], capture_output=True, text=True, check=True,
+                                cwd=Path(__file__).resolve().parent.parent)
+        return json.loads(answer.stdout.strip().splitlines()[-1])
+
+    ours = worker("ours", [*urls, "/portfolio"])
+    bare = worker("baseline", [targets.baseline_list_url, *urls[1:]])
+    return Line("(d) peak RSS of a worker after the pages", ours["maxrss_mib"],
+                bare["maxrss_mib"], "MiB", ours["maxrss_mib"] / bare["maxrss_mib"], "", None,
+                f"ru_maxrss after {ours['requests']} requests (list, case pages, /portfolio) "
+                f"in a fresh process; baseline: the throwaway app, same list and case pages")
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

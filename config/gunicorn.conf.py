@@ -1,0 +1,59 @@
+"""gunicorn settings for Idéflödet: ``make serve``, deploy/systemd/idefloedet-web.service.
+
+    gunicorn --config config/gunicorn.conf.py
+
+Every value comes from the environment (docs/deploy.md lists them): HOST and PORT
+(127.0.0.1:8000), WEB_CONCURRENCY workers (4), GUNICORN_THREADS per worker (1),
+GUNICORN_TIMEOUT seconds per request (60), FORWARDED_ALLOW_IPS (127.0.0.1,::1: the proxies
+whose X-Forwarded-Proto gunicorn believes), LOG_FORMAT (text or json), LOG_LEVEL (info).
+
+The access log never shows query strings (``/ideas/similar?title=…`` carries idea texts) nor
+the anonymous submission paths (workflow.UNLOGGED_PATHS), nor status-link tokens; with
+LOG_FORMAT=json the app's own request lines (with request id and user id) replace it.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from workflow.logging_setup import ACCESS_LOG_FORMAT, gunicorn_logconfig
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _address(host: str, port: str) -> str:
+    if ":" in host and not host.startswith("["):  # an IPv6 address
+        host = f"[{host}]"
+    return f"{host}:{port}"
+
+
+wsgi_app = "workflow:create_app()"
+chdir = str(PROJECT_ROOT)
+proc_name = "idefloedet"
+bind = [_address(os.environ.get("HOST") or "127.0.0.1", os.environ.get("PORT") or "8000")]
+
+workers = int(os.environ.get("WEB_CONCURRENCY") or 4)
+threads = int(os.environ.get("GUNICORN_THREADS") or 1)
+# PDF exports (WeasyPrint) are the slowest requests; the proxy's timeout should be longer.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 60)
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then, so that a slow leak cannot grow without bound.
+max_requests = 2000
+max_requests_jitter = 200
+# Heartbeat files in memory: a slow or full disk must not get healthy workers killed.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+# Behind nginx on the same host; with TRUSTED_PROXIES the app itself applies X-Forwarded-*.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1,::1"
+
+_log_format = (os.environ.get("LOG_FORMAT") or "text").lower()
+loglevel = (os.environ.get("LOG_LEVEL") or "info").lower()
+errorlog = "-"
+accesslog = None if _log_format == "json" else "-"
+access_log_format = ACCESS_LOG_FORMAT
+logconfig_dict = gunicorn_logconfig(_log_format, loglevel)
+
+# gunicorn's control socket (gunicornc) is not used; several instances on one host would share
+# its default path.
+control_socket_disable = True

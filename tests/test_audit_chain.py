@@ -1,0 +1,250 @@
+"""The case history's hash chain: every writer gets it, audit-verify finds tampering by someone
+with direct database access (an edited row, a deleted row), and the migration's backfill gives
+the same hashes as writing does."""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from datetime import timezone
+from types import SimpleNamespace
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from helpers import case_in, drive, new_draft, user
+from workflow.audit import GENESIS
+from workflow.extensions import db
+from workflow.models import Case, CaseEvent, utcnow
+from workflow.services import cases
+
+TRIGGERS = {
+    "sqlite": {
+        "drop": ["DROP TRIGGER IF EXISTS case_history_no_update",
+                 "DROP TRIGGER IF EXISTS case_history_no_delete"],
+        "create": ["CREATE TRIGGER case_history_no_update BEFORE UPDATE ON case_history "
+                   "BEGIN SELECT RAISE(ABORT, 'case_history is append-only'); END",
+                   "CREATE TRIGGER case_history_no_delete BEFORE DELETE ON case_history "
+                   "BEGIN SELECT RAISE(ABORT, 'case_history is append-only'); END"]},
+    "postgresql": {
+        "drop": ["DROP TRIGGER IF EXISTS case_history_append_only ON case_history"],
+        "create": ["CREATE TRIGGER case_history_append_only BEFORE UPDATE OR DELETE ON "
+                   "case_history FOR EACH ROW EXECUTE FUNCTION case_history_append_only()"]},
+}
+
+
+def expected_hash(prev_hash: str, row) -> str:
+    """The chain as the issue specifies it, written out independently of workflow/audit.py."""
+    content = json.dumps({
+        "case_id": row.case_id, "event": row.event, "from_state": row.from_state,
+        "to_state": row.to_state, "actor_id": row.actor_id,
+        "at": row.at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
+        "comment": row.comment, "data": row.data}, sort_keys=True, separators=(",", ":"),
+        ensure_ascii=False)
+    return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
+
+
+def history_rows(case_id: int | None = None) -> list:
+    query = select(CaseEvent.__table__).order_by(CaseEvent.case_id, CaseEvent.id)
+    if case_id is not None:
+        query = query.where(CaseEvent.case_id == case_id)
+    return list(db.session.execute(query))
+
+
+def audit_verify(app):
+    return app.test_cli_runner().invoke(args=["audit-verify"])
+
+
+def as_attacker(app, *statements: str) -> None:
+    """Change the history behind the application's back, as someone with database access:
+    drop the append-only triggers, run the statements, commit."""
+    db.session.remove()
+    with db.engine.begin() as connection:
+        for statement in TRIGGERS[connection.dialect.name]["drop"]:
+            connection.execute(text(statement))
+        for statement in statements:
+            connection.execute(text(statement))
+
+
+@pytest.fixture
+def restore_triggers(app):
+    """PostgreSQL's test schema lives for the whole session: put the triggers back."""
+    yield
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            triggers = TRIGGERS[connection.dialect.name]
+            for statement in triggers["drop"] + triggers["create"]:
+                connection.execute(text(statement))
+
+
+def some_history() -> tuple[Case, Case]:
+    """A case that went a long way (with its dossier), an anonymous one, and a merge that
+    writes rows to two cases in one transaction."""
+    long_way = case_in("council")
+    anonymous = case_in("direct")
+    duplicate = case_in("submitted")
+    drive(duplicate, [("take_up", "chef", {}),
+                      ("merge", "chef", {"target_case": long_way.id, "comment": "Samma idé"})])
+    cases.add_comment(user("vu"), long_way, "Kommentarer hör inte till historiken.")
+    return long_way, anonymous
+
+
+def test_every_row_is_chained_as_specified(ctx):
+    long_way, anonymous = some_history()
+    rows = history_rows()
+    assert len({r.case_id for r in rows}) == 3 and len(rows) > 10
+    previous = {}
+    for row in rows:
+        prev_hash = previous.get(row.case_id, GENESIS)
+        assert row.prev_hash == prev_hash, row.id
+        assert row.hash == expected_hash(prev_hash, row), row.id
+        previous[row.case_id] = row.hash
+    merged_in = [r for r in history_rows(long_way.id) if r.event == "merged_in"]
+    assert len(merged_in) == 1
+    assert history_rows(anonymous.id)[0].actor_id is None
+
+
+def test_a_clean_chain_verifies(app):
+    with app.app_context():
+        some_history()
+        count = len(history_rows())
+    result = audit_verify(app)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"OK: 3 cases, {count} rows"
+
+
+def test_an_empty_history_verifies(app):
+    result = audit_verify(app)
+    assert result.exit_code == 0 and result.output.strip() == "OK: 0 cases, 0 rows"
+
+
+def test_a_writer_that_skips_the_service_is_chained_too(ctx):
+    case = case_in("submitted")
+    db.session.add(CaseEvent(case=case, event="note", from_state=case.state,
+                             to_state=case.state, actor=user("chef"), comment="Direkt"))
+    db.session.commit()
+    rows = history_rows(case.id)
+    assert rows[-1].prev_hash == rows[-2].hash
+    assert rows[-1].hash == expected_hash(rows[-2].hash, rows[-1])
+
+
+def test_an_insert_without_the_orm_cannot_leave_the_hash_out(ctx):
+    case = case_in("submitted")
+    with pytest.raises(IntegrityError):
+        db.session.execute(text(
+            "INSERT INTO case_history (case_id, event, from_state, to_state, at, data) "
+            "VALUES (:case, 'note', 'submitted', 'submitted', '2026-01-01 00:00:00+00', '{}')"),
+            {"case": case.id})
+    db.session.rollback()
+
+
+def test_an_altered_comment_is_found(app, restore_triggers):
+    with app.app_context():
+        case = case_in("refinement")
+        forward = next(r for r in history_rows(case.id) if r.event == "forward")
+        as_attacker(app, f"UPDATE case_history SET comment = 'Inget stöd' WHERE id = {forward.id}")
+    result = audit_verify(app)
+    assert result.exit_code == 1
+    broken = [line for line in result.output.splitlines() if line.startswith("BROKEN")]
+    assert broken == [f"BROKEN: case {case.id}, row {forward.id}: the stored hash does not "
+                      "match the row's content (event, states, actor, time, comment or data): "
+                      "the row was changed"]
+
+
+def test_a_row_rewritten_with_a_fitting_hash_breaks_the_next_link(app, restore_triggers):
+    """Rewriting one row's hash to fit its new content breaks the next row's link instead."""
+    with app.app_context():
+        case = case_in("refinement")
+        rows = history_rows(case.id)
+        take_up, forward = rows[2], rows[3]
+        forged = expected_hash(take_up.prev_hash,
+                               SimpleNamespace(**{**take_up._asdict(), "actor_id": user("vu").id}))
+        as_attacker(app, f"UPDATE case_history SET actor_id = {user('vu').id}, "
+                         f"hash = '{forged}' WHERE id = {take_up.id}")
+    result = audit_verify(app)
+    assert result.exit_code == 1
+    assert f"case {case.id}, row {forward.id}: prev_hash does not match" in result.output
+    assert f"case {case.id}, row {take_up.id}:" not in result.output
+
+
+def test_a_deleted_middle_row_is_found(app, restore_triggers):
+    with app.app_context():
+        untouched_id = case_in("submitted").id
+        case = case_in("refinement")
+        rows = history_rows(case.id)
+        as_attacker(app, f"DELETE FROM case_history WHERE id = {rows[2].id}")
+    result = audit_verify(app)
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        f"BROKEN: case {case.id}, row {rows[3].id}: prev_hash does not match the hash of the "
+        f"previous row {rows[1].id}: a row between them was deleted or inserted, or the link "
+        "was changed")
+    assert f"case {untouched_id}," not in result.output
+
+
+def test_a_deleted_first_row_is_found(app, restore_triggers):
+    with app.app_context():
+        case = case_in("submitted")
+        rows = history_rows(case.id)
+        as_attacker(app, f"DELETE FROM case_history WHERE id = {rows[0].id}")
+    result = audit_verify(app)
+    assert result.exit_code == 1
+    assert f"case {case.id}, row {rows[1].id}: prev_hash is not the genesis value" in result.output
+
+
+def test_the_backfill_gives_the_hashes_writing_gives(app):
+    """Downgrade to 0011 (the columns go), upgrade again: the migration computes every hash
+    from the rows, and must arrive at what the listener wrote; the triggers are back."""
+    with app.app_context():
+        some_history()
+        written = [(r.id, r.prev_hash, r.hash) for r in history_rows()]
+        db.session.remove()
+        try:
+            downgrade(revision="0011")
+            columns = {c["name"] for c in inspect(db.engine).get_columns("case_history")}
+            assert "hash" not in columns and "prev_hash" not in columns
+        finally:
+            upgrade()
+        assert [(r.id, r.prev_hash, r.hash) for r in history_rows()] == written
+        with pytest.raises(DBAPIError, match="append-only"):
+            db.session.execute(text("UPDATE case_history SET comment = 'x'"))
+        db.session.rollback()
+    assert audit_verify(app).exit_code == 0
+
+
+def test_simultaneous_writers_on_one_case_do_not_fork_the_chain(app):
+    """Two rows appended to one case at the same moment, by writers that do not change the
+    case itself (so its version lock does not order them): the chain stays one line."""
+    with app.app_context():
+        case_id = new_draft().id
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def append(comment: str) -> None:
+        with app.app_context():
+            try:
+                case = db.session.get(Case, case_id)
+                actor = user("medarbetare")
+                barrier.wait(timeout=30)
+                with cases.unit_of_work():
+                    cases.record(case, "note", case.state, case.state, actor, utcnow(),
+                                 comment=comment)
+            except BaseException as error:  # reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=append, args=(text_,)) for text_ in ("A", "B")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    with app.app_context():
+        rows = history_rows(case_id)
+        assert [r.event for r in rows] == ["create", "note", "note"]
+        assert rows[2].prev_hash == rows[1].hash != rows[1].prev_hash
+    assert audit_verify(app).exit_code == 0

@@ -1,0 +1,124 @@
+"""The whole authorization matrix through the service: for every state, every event and every
+role, ``cases.fire`` succeeds exactly when the process definition gives the role that event
+from that state.
+
+tests/test_roles.py checks the denials; this adds the other half. Each allowed firing runs on a
+fresh case in the state (firing moves it on). It is first tried without any field values: an
+event with guards must then be refused by its guard (GuardFailed), never for the role, and the
+case stays put; it is then fired with values that satisfy the guards and must land in the
+event's destination. Who holds which role is written from the demo organisation (for a case in
+Hemtjänst Visby norr), not taken from the code under test.
+"""
+from __future__ import annotations
+
+import pytest
+
+from helpers import DOSSIER, PATHS, PROPOSAL, REPORTED, all_users, case_in, drive, unit, user
+from workflow.extensions import db
+from workflow.models import RoleAssignment, User
+from workflow.services import cases
+from workflow.services.errors import GuardFailed, PermissionDenied
+from workflow.services.processes import current_process
+from workflow.states.roles import AUTHOR, ROLES
+
+# Each person's roles for a case in Hemtjänst Visby norr written by `medarbetare`.
+# `kollega` is added by the test: a staff member of the unit with no other role.
+ROLES_FOR_NORR = {
+    "medarbetare": {AUTHOR, "staff"}, "kollega": {"staff"}, "chef": {"manager", "staff"},
+    "vu": {"developer"}, "rad": {"council"}, "fchef": {"management"}, "namnd": {"registrar"},
+    "infosak": {"security"}, "upphandlare": {"procurement"}, "digital": {"digital_unit"},
+    "admin": {"admin"},
+}
+OUTSIDERS = {"lars", "chef.soder", "sara", "chef.ifo", "nora", "chef.sabo", "olle", "chef.lss"}
+STATES = ["draft", "submitted", "direct", "apt", "refinement", "central_support", "council",
+          "plan", "management", "political", "approved", "implementation", "follow_up"]
+# Field values that satisfy every guard (the merge target is filled in per test).
+VALUES = {"comment": "Motivering till beslutet.", "note": "Stöd på APT 12 mars.",
+          "resolution": "Löst med en ny rutin.", "question": "Finns det ett avtal?",
+          "answer": "Ja, ramavtal finns.", "motivation": "Ryms inte i år.",
+          "planned_year": 2028, "priority": "high", "meeting_date": "2026-11-10",
+          "decision_reference": "§ 112", "go_live_date": "2026-10-01"}
+# What the guards look at besides field values: a complete proposal and dossier before the
+# council, the benefit reports before closing.
+EXTRA_PREPARATION = {("refinement", "to_council"): [("edit", "vu", PROPOSAL), *DOSSIER],
+                     ("follow_up", "close"): [("report", "vu", (1, 6, REPORTED)),
+                                              ("report", "vu", (1, 12, REPORTED))]}
+
+
+@pytest.fixture
+def people(ctx) -> list[User]:
+    colleague = User(username="kollega", display_name="Kim Kollega", region_id=user("vu").region_id)
+    db.session.add(colleague)
+    db.session.add(RoleAssignment(user=colleague, role="staff", unit=unit()))
+    db.session.commit()
+    return all_users()
+
+
+def test_every_role_has_a_representative():
+    represented = set().union(*ROLES_FOR_NORR.values())
+    assert represented == set(ROLES) | {AUTHOR}
+
+
+def expected_allowed(state: str, event, username: str) -> bool:
+    held = set() if username in OUTSIDERS else set(ROLES_FOR_NORR[username])
+    if state == "direct":
+        held.discard(AUTHOR)  # an anonymous case has no author
+    return bool(held & set(event.roles_in(state)))
+
+
+def fresh_case(state: str, event_name: str):
+    case = case_in(state)
+    return drive(case, EXTRA_PREPARATION.get((state, event_name), []))
+
+
+def values_for(event, merge_target: int) -> dict:
+    values = {f.name: VALUES[f.name] for f in event.fields if f.name in VALUES}
+    if any(f.name == "target_case" for f in event.fields):
+        values["target_case"] = merge_target
+    return values
+
+
+def fired_without_values(case, event, person) -> bool:
+    """Fire with no field values: only a guard may refuse (then nothing changes)."""
+    state, version = case.state, case.version
+    try:
+        cases.fire(case, event.name, person, {})
+    except GuardFailed:
+        assert event.guards and (case.state, case.version) == (state, version)
+        return False
+    return True
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_firing_is_allowed_exactly_as_the_definition_says(people, state):
+    definition = current_process().definition
+    events = [e for e in definition.events.values() if state in e.sources]
+    assert events, state
+    merge_target = case_in("submitted").id
+    denied_on = case_in(state)
+    before = (denied_on.state, denied_on.version)
+    allowed_count = 0
+    for event in events:
+        for person in people:
+            assert person.username in ROLES_FOR_NORR or person.username in OUTSIDERS
+            if not expected_allowed(state, event, person.username):
+                with pytest.raises(PermissionDenied):
+                    cases.fire(denied_on, event.name, person, values_for(event, merge_target))
+                continue
+            allowed_count += 1
+            case = fresh_case(state, event.name)
+            if not fired_without_values(case, event, person):
+                cases.fire(case, event.name, person, values_for(event, merge_target))
+            assert case.state == event.dest, (event.name, person.username)
+            assert case.history[-1].event == event.name
+            assert case.history[-1].actor_id == person.id
+    assert allowed_count > 0
+    assert (denied_on.state, denied_on.version) == before
+
+
+def test_the_matrix_covers_every_event_from_every_state_it_leaves(ctx):
+    """Every event's sources are among the states tested (final states have no events)."""
+    definition = current_process().definition
+    sources = {s for e in definition.events.values() for s in e.sources}
+    assert sources <= set(STATES)
+    assert set(PATHS) | {"direct"} >= set(STATES)

@@ -1,0 +1,104 @@
+"""/healthz: 200 only when the database answers and the schema is at the newest migration."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+
+from helpers import IDEA, unit
+from workflow import create_app
+from workflow.extensions import db
+from workflow.seeding import seed_demo
+from workflow.views.health import MIGRATIONS_DIR, MIGRATIONS_KEY, Migrations
+
+SCRIPTS = ScriptDirectory(str(MIGRATIONS_DIR))
+HEAD = SCRIPTS.get_current_head()
+PREVIOUS = SCRIPTS.get_revision(HEAD).down_revision
+
+
+@contextmanager
+def recorded_revision(app, revision: str | None):
+    """Pretend the database is at ``revision`` (None: never migrated), then put it back:
+    alembic_version is not among the tables the fixtures empty between tests."""
+    with app.app_context():
+        db.session.execute(text("DELETE FROM alembic_version"))
+        if revision is not None:
+            db.session.execute(text("INSERT INTO alembic_version (version_num) VALUES (:r)"),
+                               {"r": revision})
+        db.session.commit()
+    try:
+        yield
+    finally:
+        with app.app_context():
+            db.session.execute(text("DELETE FROM alembic_version"))
+            db.session.execute(text("INSERT INTO alembic_version (version_num) VALUES (:r)"),
+                               {"r": HEAD})
+            db.session.commit()
+
+
+def test_healthy_database_at_head(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok", "migrations": "current",
+                                   "revision": HEAD, "head": HEAD}
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in response.headers  # no session for a probe
+
+
+@pytest.mark.parametrize("revision, state", [(PREVIOUS, "behind"), ("ffff_from_the_future", "ahead"),
+                                             (None, "missing")])
+def test_schema_not_at_head_is_unhealthy(app, revision, state):
+    with recorded_revision(app, revision):
+        response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error", "database": "ok", "migrations": state,
+                                   "revision": revision, "head": HEAD}
+
+
+def test_unreachable_database_is_unhealthy(tmp_path):
+    missing = tmp_path / "no-such-folder" / "workflow.sqlite3"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{missing}", "TESTING": True,
+                      "SECRET_KEY": "test"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error", "database": "error",
+                                   "migrations": "unknown", "revision": None, "head": HEAD}
+
+
+def test_needs_no_login_even_where_everything_else_does(client):
+    assert client.get("/cases").status_code == 302  # the rest of the app sends you to log in
+    assert client.get("/healthz").status_code == 200
+
+
+def test_head_is_read_from_the_scripts_at_start_up(app):
+    migrations = app.extensions[MIGRATIONS_KEY]  # read once, when the blueprint was registered
+    assert migrations == Migrations.from_directory(MIGRATIONS_DIR)
+    assert migrations.heads == {HEAD}
+    assert {HEAD, PREVIOUS} <= migrations.known
+    assert migrations.compare(frozenset({HEAD})) == "current"
+    assert migrations.compare(frozenset({PREVIOUS})) == "behind"
+    assert migrations.compare(frozenset({"unknown"})) == "ahead"
+    assert migrations.compare(frozenset()) == "missing"
+
+
+# --- behind a reverse proxy (TRUSTED_PROXIES) ------------------------------------------------
+
+
+@pytest.mark.parametrize("hops, expected", [(0, "http://localhost/status/"),
+                                            (1, "https://ideer.example.se/status/")])
+def test_forwarded_headers_count_only_with_trusted_proxies(make_app, hops, expected):
+    app = make_app(TRUSTED_PROXIES=hops)
+    with app.app_context():
+        seed_demo(with_cases=False)
+        unit_id = unit().id
+    client = app.test_client()
+    token = client.post("/api/v1/tokens", json={"username": "medarbetare",
+                                                "password": "demo"}).get_json()["token"]
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "ideer.example.se",
+                 "X-Forwarded-For": "203.0.113.5", "Authorization": f"Bearer {token}"}
+    response = client.post("/api/v1/cases", headers=forwarded,
+                           json={**IDEA, "unit_id": unit_id, "anonymous": True})
+    assert response.status_code == 201
+    assert response.get_json()["status_url"].startswith(expected)

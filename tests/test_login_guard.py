@@ -1,0 +1,181 @@
+"""Lockout after failed password logins (web and API), counted in the database."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from workflow.extensions import db
+from workflow.models import LoginThrottle, utcnow
+from workflow.seeding import seed_demo
+from workflow.services import login_guard
+
+LOCKED = "För många misslyckade inloggningsförsök. Försök igen om 15 min."
+WRONG = "Fel användarnamn eller lösenord."
+
+
+def web_login(client, username, password="wrong", address="192.0.2.10"):
+    return client.post("/login", data={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def api_login(client, username, password="wrong", address="192.0.2.10"):
+    return client.post("/api/v1/tokens", json={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def flash_text(response) -> str:
+    page = response.get_data(as_text=True)
+    start = page.index('<p class="flash flash-error">') + len('<p class="flash flash-error">')
+    return page[start:page.index("</p>", start)]
+
+
+def logged_in(client) -> bool:
+    return client.get("/ideas/mine").status_code == 200
+
+
+def test_five_failures_lock_the_username_even_for_the_right_password(client):
+    for _attempt in range(4):
+        response = web_login(client, "medarbetare")
+        assert response.status_code == 401 and flash_text(response) == WRONG
+    fifth = web_login(client, "medarbetare")
+    assert fifth.status_code == 429 and flash_text(fifth) == LOCKED
+    assert 0 < int(fifth.headers["Retry-After"]) <= 15 * 60
+
+    right = web_login(client, "medarbetare", "demo")
+    assert right.status_code == 429 and flash_text(right) == LOCKED
+    assert not logged_in(client)
+
+
+def test_unknown_username_gets_exactly_the_same_answers(client):
+    def answers(username):
+        return [(r.status_code, flash_text(r), "Retry-After" in r.headers)
+                for r in (web_login(client, username) for _attempt in range(6))]
+
+    assert answers("finns.inte") == answers("medarbetare")
+
+
+def test_a_successful_login_resets_the_count(client):
+    for _attempt in range(4):
+        assert web_login(client, "chef").status_code == 401
+    assert web_login(client, "chef", "demo").status_code == 302
+    client.post("/logout")
+    for _attempt in range(4):
+        assert web_login(client, "chef").status_code == 401
+    assert web_login(client, "chef", "demo").status_code == 302
+    assert logged_in(client)
+
+
+def test_lock_lasts_lock_minutes_and_old_failures_expire(ctx):
+    start = utcnow()
+    for _attempt in range(4):
+        login_guard.record_failure("vu", None, now=start)
+    with pytest.raises(login_guard.LoginLocked) as locked:
+        login_guard.record_failure("vu", None, now=start)
+    assert locked.value.retry_after == 15 * 60
+
+    with pytest.raises(login_guard.LoginLocked):
+        login_guard.check("vu", None, now=start + timedelta(minutes=14, seconds=59))
+    later = start + timedelta(minutes=15, seconds=1)
+    login_guard.check("vu", None, now=later)  # over: no exception
+    # The window is over too, so counting starts again from one.
+    for _attempt in range(4):
+        login_guard.record_failure("vu", None, now=later)
+    login_guard.check("vu", None, now=later)
+
+
+def test_failures_further_apart_than_the_window_do_not_add_up(ctx):
+    start = utcnow()
+    for _attempt in range(4):
+        login_guard.record_failure("rad", None, now=start)
+    login_guard.record_failure("rad", None, now=start + timedelta(minutes=16))
+    login_guard.check("rad", None, now=start + timedelta(minutes=16))
+
+
+def test_api_answers_429_with_retry_after(client):
+    for _attempt in range(4):
+        response = api_login(client, "vu")
+        assert response.status_code == 401 and response.get_json()["error"] == WRONG
+    locked = api_login(client, "vu")
+    assert locked.status_code == 429 and locked.get_json()["error"] == LOCKED
+    assert 0 < int(locked.headers["Retry-After"]) <= 15 * 60
+
+    right = api_login(client, "vu", "demo")
+    assert right.status_code == 429 and "token" not in right.get_json()
+    # The web login shares the count with the API.
+    assert web_login(client, "vu", "demo").status_code == 429
+
+
+def test_lock_is_shared_by_every_worker(make_app):
+    """Two application instances on one database, like two gunicorn workers or hosts."""
+    first, second = make_app(), make_app()
+    with first.app_context():
+        seed_demo(with_cases=False)
+    one, other = first.test_client(), second.test_client()
+    for client in (one, other, one, other):
+        assert web_login(client, "fchef").status_code == 401
+    assert web_login(one, "fchef").status_code == 429
+    assert web_login(other, "fchef", "demo").status_code == 429
+
+
+def test_concurrent_failures_are_all_counted(make_app):
+    app = make_app(LOGIN_MAX_FAILURES=100)
+
+    def fail(_attempt):
+        with app.app_context():
+            login_guard.record_failure("namnd", None)
+            db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(fail, range(12)))
+    with app.app_context():
+        assert db.session.scalar(select(LoginThrottle.failures)
+                                 .where(LoginThrottle.key == login_guard._key("user", "namnd"))) \
+            == 12
+
+
+def test_one_address_trying_many_usernames_is_locked(make_app):
+    app = make_app(LOGIN_IP_MAX_FAILURES=3)
+    with app.app_context():
+        seed_demo(with_cases=False)
+    client = app.test_client()
+    for username in ("anna", "bertil"):
+        assert web_login(client, username).status_code == 401
+    assert web_login(client, "cecilia").status_code == 429  # the third failure locks
+    assert web_login(client, "medarbetare", "demo").status_code == 429
+    assert web_login(client, "medarbetare", "demo", address="192.0.2.99").status_code == 302
+
+
+def test_counts_keep_no_usernames_and_stale_ones_are_dropped(ctx):
+    start = utcnow()
+    login_guard.record_failure("hemligt-lösenord-i-fel-fält", "192.0.2.7", now=start)
+    keys = db.session.scalars(select(LoginThrottle.key)).all()
+    assert len(keys) == 2
+    assert all(len(key) == 64 and "hemligt" not in key and "192" not in key for key in keys)
+
+    login_guard.record_failure("chef", None, now=start + timedelta(minutes=16))
+    assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 1
+
+
+def test_unlock_lifts_the_lock(client, app):
+    for _attempt in range(5):
+        web_login(client, "chef")
+    with app.app_context():
+        assert login_guard.unlock("chef") is True
+        assert login_guard.unlock("chef") is False
+    assert web_login(client, "chef", "demo").status_code == 302
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_session_cookie_flags_and_lifetime(make_app, secure):
+    app = make_app(SESSION_COOKIE_SECURE=secure)
+    with app.app_context():
+        seed_demo(with_cases=False)
+    response = web_login(app.test_client(), "medarbetare", "demo")
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
+    assert ("Secure" in cookie) is secure
+    assert app.permanent_session_lifetime == timedelta(hours=8)
