@@ -9,7 +9,7 @@ export APP_BASE_URL
 FLASK  := $(BIN)/flask --app workflow
 TRANSLATIONS := workflow/translations
 
-.PHONY: run serve test install install-test translations extract-messages chromium check-processes clean
+.PHONY: run serve test bench install install-test translations extract-messages chromium check-processes clean
 
 # The scheduler (reminders, digests, email) runs as its own process beside the web server.
 run: install
@@ -26,6 +26,11 @@ serve: install
 
 test: install-test chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks (bench/README.md): a report, never part of the tests. BENCH_DATABASE_URL for
+# PostgreSQL; e.g. make bench BENCH_ARGS="--cases 100000 --json bench.json".
+bench: install-test
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 install: $(VENV)/.installed translations
 install-test: $(VENV)/.installed-test translations

@@ -7,11 +7,9 @@ even when a goal is missed: this is a report, not a test.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,6 +39,10 @@ def main(argv: list[str]) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="ideflodet-bench-"))
     # Nothing may land in the project's instance/ folder.
     os.environ.update(INSTANCE_PATH=str(workdir), SECRET_KEY="bench", MAIL_BACKEND="none")
+    if "d" not in args.skip:
+        from . import worker
+
+        worker.start()  # before this process grows: see bench/worker.py
     try:
         return _run(args, workdir)
     finally:
@@ -99,18 +101,15 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
 
 
 def _memory(url: str, workdir: Path, targets, urls: list[str]) -> Line:
-    def worker(kind: str, paths: list[str]) -> dict:
-        answer = subprocess.run([sys.executable, "-m", "bench.worker", kind, url, str(workdir),
-                                 *paths], capture_output=True, text=True, check=True,
-                                cwd=Path(__file__).resolve().parent.parent)
-        return json.loads(answer.stdout.strip().splitlines()[-1])
+    from . import worker
 
-    ours = worker("ours", [*urls, "/portfolio"])
-    bare = worker("baseline", [targets.baseline_list_url, *urls[1:]])
+    ours = worker.peak_rss("ours", url, workdir, [*urls, "/portfolio"])
+    bare = worker.peak_rss("baseline", url, workdir, [targets.baseline_list_url, *urls[1:]])
     return Line("(d) peak RSS of a worker after the pages", ours["maxrss_mib"],
                 bare["maxrss_mib"], "MiB", ours["maxrss_mib"] / bare["maxrss_mib"], "", None,
-                f"ru_maxrss after {ours['requests']} requests (list, case pages, /portfolio) "
-                f"in a fresh process; baseline: the throwaway app, same list and case pages")
+                f"ru_maxrss of a fresh process after {ours['requests']} requests (case list, "
+                f"case pages, /portfolio); baseline: the throwaway app, same list and case "
+                f"pages; both forked at {ours['at_start_mib']:.0f} MiB")
 
 
 def _safe(url: str) -> str:

@@ -21,6 +21,7 @@ import requests
 from .report import Line
 
 CLIENTS = 50
+WARM_UP = 5.0  # seconds of load before each measurement
 WORKERS = 2
 LOGIN_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
@@ -143,10 +144,11 @@ def measure_throughput(url: str, workdir: Path, paths: list[str], username: str,
     try:
         ours.wait_ready("/login")
         cookies = login(ours.base, username)
-        hammer(ours.base, paths, min(2.0, seconds), cookies)  # warm up both workers
+        # Warm up both workers (each builds its duplicate-hint index on its first case page).
+        hammer(ours.base, paths, WARM_UP, cookies)
         pages = hammer(ours.base, paths, seconds, cookies)
         if app_has_healthz:
-            hammer(ours.base, ["/healthz"], min(2.0, seconds))
+            hammer(ours.base, ["/healthz"], WARM_UP)
             trivial = hammer(ours.base, ["/healthz"], seconds)
             where = "the app's /healthz"
     finally:
@@ -156,7 +158,7 @@ def measure_throughput(url: str, workdir: Path, paths: list[str], username: str,
                       {"BENCH_BASELINE_DATABASE_URL": url}, workdir, "baseline")
         try:
             bare.wait_ready("/healthz")
-            hammer(bare.base, ["/healthz"], min(2.0, seconds))
+            hammer(bare.base, ["/healthz"], WARM_UP)
             trivial = hammer(bare.base, ["/healthz"], seconds)
             where = "/healthz of the throwaway app"
         finally:

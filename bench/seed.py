@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import random
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
@@ -283,16 +284,31 @@ def _dossier_documents(today: date) -> dict[str, dict[str, Any]]:
 
 @dataclass
 class Texts:
-    items: list[tuple[str, str, str]]  # title, need, effect
+    """The demo's titles, and its needs and effects cut into sentences: each generated case
+    gets a title with a variation and a need and effect of sentences from different ideas,
+    so that the texts differ as real ones do while the words stay real Swedish."""
+
+    titles: list[str]
+    needs: list[str]
+    effects: list[str]
 
     @classmethod
     def from_demo(cls) -> "Texts":
-        raw = yaml.safe_load((SEED_DIR / "cases.yaml").read_text(encoding="utf-8"))
-        return cls([(c["title"], c.get("need", ""), c.get("effect", "")) for c in raw["cases"]])
+        raw = yaml.safe_load((SEED_DIR / "cases.yaml").read_text(encoding="utf-8"))["cases"]
+        return cls(titles=[c["title"] for c in raw],
+                   needs=[s for c in raw for s in _sentences(c.get("need", ""))],
+                   effects=[s for c in raw for s in _sentences(c.get("effect", ""))])
 
     def pick(self, rng: random.Random) -> tuple[str, str, str]:
-        title, need, effect = rng.choice(self.items)
-        return (title + rng.choice(VARIANTS))[:200], need, effect
+        title = (rng.choice(self.titles) + rng.choice(VARIANTS))[:200]
+        need = " ".join(rng.sample(self.needs, rng.randint(2, 3)))
+        effect = " ".join(rng.sample(self.effects, rng.randint(1, 2)))
+        return title, need, effect
+
+
+def _sentences(text: str) -> list[str]:
+    parts = [part.strip() for part in re.split(r"(?<=[.!?])\s+", text or "")]
+    return [part for part in parts if len(part) > 20]
 
 
 def _bulk_cases(connection: Connection, people: People, template: Template, count: int,

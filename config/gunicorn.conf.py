@@ -13,12 +13,27 @@ LOG_FORMAT=json the app's own request lines (with request id and user id) replac
 """
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
-
-from workflow.logging_setup import ACCESS_LOG_FORMAT, gunicorn_logconfig
+from types import ModuleType
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _logging_setup() -> ModuleType:
+    """workflow/logging_setup.py as a module of its own. Importing it as
+    ``workflow.logging_setup`` would import the whole app into the master process, and the
+    workers that a reload (SIGHUP) forks would then run the old code."""
+    name = "idefloedet_gunicorn_logging"
+    spec = importlib.util.spec_from_file_location(
+        name, PROJECT_ROOT / "workflow" / "logging_setup.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # logging's dictConfig finds the formatter classes by name
+    spec.loader.exec_module(module)
+    return module
+
 
 
 def _address(host: str, port: str) -> str:
@@ -51,8 +66,9 @@ _log_format = (os.environ.get("LOG_FORMAT") or "text").lower()
 loglevel = (os.environ.get("LOG_LEVEL") or "info").lower()
 errorlog = "-"
 accesslog = None if _log_format == "json" else "-"
-access_log_format = ACCESS_LOG_FORMAT
-logconfig_dict = gunicorn_logconfig(_log_format, loglevel)
+_logging = _logging_setup()
+access_log_format = _logging.ACCESS_LOG_FORMAT
+logconfig_dict = _logging.gunicorn_logconfig(_log_format, loglevel)
 
 # gunicorn's control socket (gunicornc) is not used; several instances on one host would share
 # its default path.

@@ -308,6 +308,20 @@ def test_gunicorn_text_access_log(serve):
         assert secret not in access + errors, what
 
 
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_gunicorn_config_keeps_the_app_out_of_the_master(log_format):
+    """Workers forked after a reload (SIGHUP) import the app afresh only if the master never
+    imported it."""
+    code = ("import logging.config, runpy, sys; "
+            "settings = runpy.run_path('config/gunicorn.conf.py'); "
+            "logging.config.dictConfig(settings['logconfig_dict']); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'workflow'))")
+    env = {**os.environ, "LOG_FORMAT": log_format}
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env,
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
 def test_scheduler_json_logs(seeded_sqlite, tmp_path):
     err = tmp_path / "scheduler.err"
     env = _environment(tmp_path, seeded_sqlite, LOG_FORMAT="json",

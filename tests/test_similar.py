@@ -2,8 +2,6 @@
 databases (who sees which hint), the page, and the precision measurement."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 from flask import render_template_string

@@ -29,6 +29,7 @@ from flask import Flask
 from psycopg.conninfo import make_conninfo
 from sqlalchemy import create_engine, inspect, select
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from .extensions import db
@@ -179,6 +180,10 @@ def has_data(uri: str) -> bool:
                       if t.name in present and t.name not in NOT_DATA]
             return any(connection.execute(select(1).select_from(t).limit(1)).first()
                        for t in tables)
+    except SQLAlchemyError as exc:
+        raise BackupError(f"Kan inte läsa databasen: {type(exc).__name__}: "
+                          f"{str(exc.orig if isinstance(exc, DBAPIError) else exc).strip()}"
+                          ) from exc
     finally:
         engine.dispose()
 

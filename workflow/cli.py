@@ -17,6 +17,8 @@ def init_app(app: Flask) -> None:
     register_backup_cli(app)
     from .views.admin_people import register_cli as register_people_cli
     register_people_cli(app)
+    from .bootstrap import register_cli as register_bootstrap_cli
+    register_bootstrap_cli(app)
     _register_audit_and_gdpr(app)
 
     @app.cli.command("seed-demo")

@@ -9,6 +9,9 @@ only as "an error happened", without path, message or traceback.
 
 The default (``LOG_FORMAT=text``) stays human-readable and leaves logging as it was, except
 for the ``X-Request-ID`` response header.
+
+This module imports nothing from the ``workflow`` package at import time: gunicorn's master
+process loads it from its file, so that the master never imports the app.
 """
 from __future__ import annotations
 
@@ -47,7 +50,9 @@ _WERKZEUG_ACCESS_LINE = re.compile(r'"[A-Z]+ \S+ HTTP/[0-9.]+" ')
 
 
 def unlogged_paths() -> tuple[str, ...]:
-    from . import UNLOGGED_PATHS  # defined beside create_app, used by the dev server's filter
+    # Imported when first needed, and absolutely: gunicorn's master loads this file as a
+    # module of its own, without the app (see config/gunicorn.conf.py).
+    from workflow import UNLOGGED_PATHS
     return UNLOGGED_PATHS
 
 

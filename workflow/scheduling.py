@@ -210,8 +210,8 @@ class AdvisoryLockLeadership:
         try:
             self.connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
             self.connection.commit()
-        except Exception:
-            pass  # closing the session frees the lock anyway
+        except Exception:  # closing the session frees the lock anyway
+            log.debug("advisory unlock failed; closing the session instead", exc_info=True)
         self._drop()
 
     def _drop(self) -> None:

@@ -102,8 +102,9 @@ CHECKLIST_ITEMS: dict[str, str] = {
                               "är säkerhetsskyddet i så fall hanterat?"),
     "exit_plan": N_("Finns en exitplan som säkrar att data kan flyttas ut (dataportabilitet)?"),
 }
-assert tuple(CHECKLIST_ITEMS) == get_args(ItemId)
-assert tuple(ROUTES) == get_args(Route)
+# The texts and the input types must name the same items, in the same order.
+if tuple(CHECKLIST_ITEMS) != get_args(ItemId) or tuple(ROUTES) != get_args(Route):
+    raise RuntimeError("CHECKLIST_ITEMS/ROUTES and the ItemId/Route types disagree")
 
 # --- Input -------------------------------------------------------------------------------------
 

@@ -444,9 +444,9 @@ def _validate_origin(actor: User, unit: Unit, origin: Any, anonymous: bool) -> s
 def _is_id(value: Any) -> bool:
     if isinstance(value, bool):
         return False
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():  # not "²"
         value = int(value)
-    return isinstance(value, int) and 0 < value < 2**63
+    return isinstance(value, int) and 0 < value < 2**31  # what an INTEGER id column holds
 
 
 def _day_of(moment: datetime) -> datetime:

@@ -219,7 +219,8 @@ def benefit_defaults(department: Department) -> dict[str, Any]:
 def _check_version(dossier: Dossier, expected_version: Any) -> None:
     if expected_version in (None, ""):
         return
-    if isinstance(expected_version, bool) or not str(expected_version).isdigit():
+    if isinstance(expected_version, bool) or not (str(expected_version).isascii()
+                                                  and str(expected_version).isdigit()):
         raise ValidationFailed({"version": N_("Ange beslutsunderlagets version som ett heltal.")})
     if int(expected_version) != (dossier.version or 0):
         raise Conflict()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..dossier.benefit import MONEY_CATEGORIES
 from ..extensions import db
-from ..models import BenefitReport, Case, User, utcnow
+from ..models import BenefitReport, Case, Dossier, User, utcnow
 from ..states.i18n import N_
 from . import access
 from .cases import record, unit_of_work
@@ -21,6 +22,7 @@ REPORTERS = {"developer", "management"}
 REPORTING_STATES = ("follow_up",)
 USE = {"yes": N_("Ja"), "partly": N_("Delvis"), "no": N_("Nej")}
 MAX_VALUE, MAX_COMMENT, MAX_SEK = 200, 2000, 10**12
+IN_CHUNK = 1000  # case ids per IN (...) list
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,25 @@ class Realisation:
     @property
     def realised_sek(self) -> int:
         return sum(realised for _, realised in self.by_category.values())
+
+
+def realisations(cases: Sequence[Case]) -> list[Realisation]:
+    """:func:`realisation` of many cases (the portfolio, the public page), with their
+    reports read in one query. Load the cases with ``with_benefit_calculation`` so that their
+    dossiers come in one query too."""
+    reports: dict[int, list[BenefitReport]] = {case.id: [] for case in cases}
+    ids = list(reports)
+    for start in range(0, len(ids), IN_CHUNK):
+        for report in db.session.scalars(select(BenefitReport).where(
+                BenefitReport.case_id.in_(ids[start:start + IN_CHUNK]))):
+            reports[report.case_id].append(report)
+    return [realisation(case, reports[case.id]) for case in cases]
+
+
+def with_benefit_calculation() -> Any:
+    """A loader option for a query of cases: their dossiers' benefit calculations, in one
+    query instead of one per case."""
+    return selectinload(Case.dossier).load_only(Dossier.benefit)
 
 
 def realisation(case: Case, reports: Iterable[BenefitReport] | None = None) -> Realisation:

@@ -110,7 +110,7 @@ def create_meeting(actor: User, fields: Mapping[str, Any], now: datetime | None 
 
 
 def _department(actor: User, department_id: Any) -> Department | None:
-    if not str(department_id or "").isdigit():
+    if not _is_id(department_id):
         return None
     department = db.session.get(Department, int(department_id))
     return (department if department and department.region_id == actor.region_id
@@ -118,7 +118,7 @@ def _department(actor: User, department_id: Any) -> Department | None:
 
 
 def _unit(department: Department, unit_id: Any) -> Unit | None:
-    if not str(unit_id or "").isdigit():
+    if not _is_id(unit_id):
         return None
     unit = db.session.get(Unit, int(unit_id))
     return unit if unit and unit.department_id == department.id and not unit.is_closed else None
@@ -158,7 +158,7 @@ def meetings_for(user: User) -> list[Meeting]:
 
 
 def get_meeting(user: User, meeting_id: Any) -> Meeting:
-    meeting = db.session.get(Meeting, int(meeting_id)) if str(meeting_id).isdigit() else None
+    meeting = db.session.get(Meeting, int(meeting_id)) if _is_id(meeting_id) else None
     if meeting is None or not can_view(user, meeting):
         raise NotFound(message=N_("Mötet finns inte, eller så har du inte behörighet att se det."))
     return meeting
@@ -277,3 +277,9 @@ def remind_attendees(now: datetime, within: timedelta = timedelta(days=2)) -> in
                 f"Påminnelse: {KIND_LABELS[meeting.kind]} {when}", body, now=now) is not None
     db.session.commit()
     return created
+
+
+def _is_id(value: Any) -> bool:
+    """Digits that an id column can hold (a larger number would overflow in the driver)."""
+    text = str(value or "")
+    return text.isascii() and text.isdigit() and 0 < int(text) < 2**31

@@ -146,7 +146,7 @@ def _validate(fields: Mapping[str, Any]) -> dict[str, str]:
 def _expected_version(value: Any) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not str(value).isdigit():
+    if isinstance(value, bool) or not (str(value).isascii() and str(value).isdigit()):
         raise ValidationFailed({"version": N_("Ange tjänsteutlåtandets version som ett heltal.")})
     return int(value)
 

@@ -231,14 +231,14 @@ def parked_cases(user: User, department: Department | None = None) -> list[Parke
 
 
 def get_area(user: User, area_id: Any) -> GoalArea:
-    area = db.session.get(GoalArea, int(area_id)) if str(area_id).isdigit() else None
+    area = db.session.get(GoalArea, int(area_id)) if _is_id(area_id) else None
     if area is None or area.region_id != user.region_id:
         raise NotFound(message=N_("Målområdet finns inte."))
     return area
 
 
 def get_action(user: User, action_id: Any) -> PlanAction:
-    action = db.session.get(PlanAction, int(action_id)) if str(action_id).isdigit() else None
+    action = db.session.get(PlanAction, int(action_id)) if _is_id(action_id) else None
     if action is None or action.goal_area.region_id != user.region_id:
         raise NotFound(message=N_("Insatsen finns inte."))
     return action
@@ -374,7 +374,7 @@ def _department(actor: User, department_id: Any) -> Department | None:
     if department_id in (None, ""):
         return None
     department = (db.session.get(Department, int(department_id))
-                  if str(department_id).isdigit() else None)
+                  if _is_id(department_id) else None)
     if department is None or department.region_id != actor.region_id:
         raise ValidationFailed({"department_id": N_("Välj en förvaltning som finns.")})
     return department
@@ -466,3 +466,9 @@ def _seed_values(where: str, checks: Mapping[str, tuple[Any, int, bool]]) -> dic
         return _checked(checks)
     except ValidationFailed as error:
         raise PlanSeedError(f"{where}: {error.field_errors}") from None
+
+
+def _is_id(value: Any) -> bool:
+    """Digits that an id column can hold (a larger number would overflow in the driver)."""
+    text = str(value if value is not None else "")
+    return text.isascii() and text.isdigit() and 0 < int(text) < 2**31

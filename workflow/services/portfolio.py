@@ -14,7 +14,6 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import load_only, selectinload
 
 from ..extensions import db
 from ..models import (
@@ -23,7 +22,6 @@ from ..models import (
     CaseEvent,
     Department,
     DimiosRound,
-    Dossier,
     MaturityAssessment,
     Unit,
     User,
@@ -84,7 +82,7 @@ def parse_filters(args: Any) -> Filters:
     """Query arguments to filters; values that do not parse are left out."""
     def number(name: str) -> int | None:
         raw = args.get(name, "")
-        return int(raw) if raw.isdigit() else None
+        return int(raw) if raw.isascii() and raw.isdigit() and int(raw) < 2**31 else None
 
     def day(name: str) -> date | None:
         try:
@@ -235,22 +233,12 @@ def demand_and_capacity(user: User, filters: Filters) -> dict[str, int]:
 
 def benefits_planned_and_realised(user: User, filters: Filters) -> list[tuple[str, int, int]]:
     """Per decided case: planned yearly benefit (dossier) against the latest realised report."""
-    from .follow_up import realisation
-    shown = and_(filters.condition(user), Case.state.in_(("follow_up", "closed")))
-    # Dossiers (only their benefit calculation) and reports for every case in two queries,
-    # not two per case.
-    found = db.session.scalars(select(Case).where(shown).order_by(Case.id).options(
-        load_only(Case.title, Case.go_live_date),
-        selectinload(Case.dossier).load_only(Dossier.benefit))).all()
-    reports: dict[int, list[BenefitReport]] = {case.id: [] for case in found}
-    for report in db.session.scalars(select(BenefitReport).where(
-            BenefitReport.case_id.in_(select(Case.id).where(shown)))):
-        reports[report.case_id].append(report)
-    rows = []
-    for case in found:
-        summary = realisation(case, reports[case.id])
-        rows.append((f"{case.id}: {case.title}", summary.planned_sek, summary.realised_sek))
-    return rows
+    from .follow_up import realisations, with_benefit_calculation
+    query = (select(Case).where(filters.condition(user), Case.state.in_(("follow_up", "closed")))
+             .options(with_benefit_calculation()).order_by(Case.id))
+    found = db.session.scalars(query).all()
+    return [(f"{case.id}: {case.title}", summary.planned_sek, summary.realised_sek)
+            for case, summary in zip(found, realisations(found), strict=True)]
 
 
 def maturity(user: User) -> list[tuple[Department, MaturityAssessment | None,

@@ -16,7 +16,7 @@ so it is never stale.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ NEED_EXCERPT = 240
 PAIRS_PATH = PROJECT_ROOT / "seeds" / "similar_pairs.yaml"
 CASES_PATH = PROJECT_ROOT / "seeds" / "cases.yaml"
 INDEX_CACHE_KEY = "workflow.similar.indexes"  # app.extensions: region id -> _BuiltIndex
+RANKINGS_KEPT = 10_000  # per index; then they are forgotten and asked again
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,8 @@ def similar_cases(user: User, title: str, need: str = "", exclude_case_id: int |
     """The cases in ``user``'s region most like ``title`` and ``need``, best first."""
     if not (title or "").strip() and not (need or "").strip():
         return []
-    index = region_index(user.region_id)
-    ranked = index.most_similar(title or "", need or "", limit=limit,
-                                exclude=exclude_case_id, min_score=min_score)
+    ranked = _built_index(user.region_id).most_similar(title or "", need or "", limit,
+                                                       exclude_case_id, min_score)
     # The hinted cases with their units and förvaltningar in one query, not three per hint.
     found = {case.id: case for case in db.session.scalars(
         select(Case).where(Case.id.in_([case_id for case_id, _score in ranked]))
@@ -83,31 +83,50 @@ class _BuiltIndex:
     fingerprint: tuple
     rows: tuple[tuple[int, str, str], ...]
     index: Index
+    # Rankings already made on this index (a case page asks the same question every time
+    # it is shown): the same question on the same index has the same answer.
+    ranked: dict[tuple, list[tuple[int, float]]] = field(default_factory=dict)
+
+    def most_similar(self, title: str, need: str, limit: int, exclude: int | None,
+                     min_score: float) -> list[tuple[int, float]]:
+        question = (title, need, limit, exclude, min_score)
+        if question not in self.ranked:
+            if len(self.ranked) >= RANKINGS_KEPT:
+                self.ranked.clear()
+            self.ranked[question] = self.index.most_similar(title, need, limit, exclude,
+                                                            min_score)
+        return list(self.ranked[question])
 
 
 def region_index(region_id: int) -> Index:
-    """The index over every hintable case in the region (not drafts, not direct).
+    """The index over every hintable case in the region (not drafts, not direct)."""
+    return _built_index(region_id).index
 
-    Building it (tokens, stems, weights) takes seconds at 10 000 cases (bench/README.md), so
-    the index last built for each region is kept with the rows it was built from. A cheap
-    fingerprint of the hintable cases (how many, the sum of their ids and of their
-    versions, which every change of a case raises) tells whether anything changed; if so the
-    texts are read and compared, and only different texts rebuild the index."""
+
+def _built_index(region_id: int) -> _BuiltIndex:
+    """Building the index (tokens, stems, weights) takes seconds at 10 000 cases
+    (bench/README.md), so the index last built for each region is kept with the rows it was
+    built from. A cheap fingerprint of the hintable cases (how many, the sum of their ids and
+    of their versions, which every change of a case raises) tells whether anything changed;
+    if so the texts are read and compared, and only different texts rebuild the index."""
     hintable = (select(Case.id, Case.title, Case.need)
                 .join(Unit, Case.unit_id == Unit.id)
                 .join(Department, Unit.department_id == Department.id)
                 .where(Department.region_id == region_id, Case.state.not_in(HIDDEN_STATES)))
     fingerprint = tuple(db.session.execute(hintable.with_only_columns(
         func.count(), func.sum(Case.id), func.sum(Case.version))).one())
-    built: dict[int, _BuiltIndex] = current_app.extensions.setdefault(INDEX_CACHE_KEY, {})
-    cached = built.get(region_id)
+    kept: dict[int, _BuiltIndex] = current_app.extensions.setdefault(INDEX_CACHE_KEY, {})
+    cached = kept.get(region_id)
     if cached is not None and cached.fingerprint == fingerprint:
-        return cached.index
+        return cached
     rows = tuple((row.id, row.title, row.need)
                  for row in db.session.execute(hintable.order_by(Case.id)))
-    index = cached.index if cached is not None and cached.rows == rows else build_index(rows)
-    built[region_id] = _BuiltIndex(fingerprint, rows, index)
-    return index
+    if cached is not None and cached.rows == rows:
+        built = _BuiltIndex(fingerprint, rows, cached.index, cached.ranked)
+    else:
+        built = _BuiltIndex(fingerprint, rows, build_index(rows))
+    kept[region_id] = built
+    return built
 
 
 def _record(user: User, case: Case, score: float) -> SimilarCase:

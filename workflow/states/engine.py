@@ -128,7 +128,8 @@ class Process:
                 raise _wrong_state(event_name, state) from None
             finally:
                 self._machine.remove_model(bound)
-        assert bound.state is not None
+        if bound.state is None:  # the machine always sets a state; never expected
+            raise RuntimeError(f"event {event_name} from {state} left no state")
         return bound.state
 
 

@@ -24,9 +24,10 @@ def index(region_id: int):
         abort(404)
     query = (select(Case).join(Unit).join(Department)
              .where(Department.region_id == region.id, Case.state.in_(SHOWN))
-             .order_by(Case.updated_at.desc()))
-    rows = [(case, process_of(case), follow_up.realisation(case))
-            for case in db.session.scalars(query)]
+             .order_by(Case.updated_at.desc()).options(follow_up.with_benefit_calculation()))
+    found = db.session.scalars(query).all()
+    rows = [(case, process_of(case), summary)
+            for case, summary in zip(found, follow_up.realisations(found), strict=True)]
     return render_template("public.html", region=region, rows=rows)
 
 
