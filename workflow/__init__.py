@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, has_request_context, request, session
 from flask_babel import lazy_gettext
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .dossier.procurement import load_thresholds
@@ -89,7 +90,12 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        if not user_id.isdigit():
+            return None
+        # Every logged-in page reads the roles (menu, access checks): load them in the same
+        # statement as the user.
+        return db.session.get(User, int(user_id),
+                              options=[joinedload(User.role_assignments)])
 
 
 class _DropSubmissionAccessLog(logging.Filter):

@@ -270,6 +270,8 @@ class Case(db.Model):
     __tablename__ = "cases"
     __table_args__ = (
         Index("ix_cases_state_unit", "state", "unit_id"),
+        # Covers the duplicate-hint index's freshness check (count, ids and versions per unit).
+        Index("ix_cases_unit_state_version", "unit_id", "state", "version", "id"),
         CheckConstraint("cost_estimate_sek IS NULL OR cost_estimate_sek >= 0",
                         name="cost_not_negative"),
     )

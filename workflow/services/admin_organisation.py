@@ -28,6 +28,7 @@ from . import access, admin_log, portfolio, scoring
 from .cases import unit_of_work
 from .errors import InvalidState, NotFound, ValidationFailed
 from .processes import registry
+from .validation import as_id
 
 NAME_MAX = 200
 MAX_SEK = 10**12
@@ -464,11 +465,7 @@ def _balance(raw: Any) -> dict[str, int] | None:
 
 
 def _is_id(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    return isinstance(value, int) and 0 < value < 2**63
+    return as_id(value) is not None
 
 
 # ---------------------------------------------------------------- writing helpers

@@ -32,6 +32,7 @@ from .errors import (
     translate,
 )
 from .processes import process_of
+from .validation import as_id
 
 PAGE_SIZE = 50
 USERNAME_MAX = 80
@@ -377,13 +378,7 @@ def _id(value: Any) -> int | None | bool:
     """An id from a form or JSON; None when empty, False when malformed."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return value if value > 0 else False
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip()) or False
-    return False
+    return as_id(value) or False
 
 
 def overlapping(person: User, choice: RoleChoice) -> RoleAssignment | None:

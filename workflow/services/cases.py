@@ -12,8 +12,9 @@ from decimal import Decimal
 from typing import Any, Callable, Iterator, Mapping
 
 from flask import current_app
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -34,6 +35,7 @@ from .errors import (
     ValidationFailed,
 )
 from .processes import current_process, process_of
+from .validation import as_id
 
 MAX_COST_SEK = 10**12
 EDITABLE_FIELDS = ("title", "need", "effect", "cost_estimate_sek", "direction",
@@ -63,9 +65,19 @@ def unit_of_work() -> Iterator[None]:
 
 # ---------------------------------------------------------------- reading
 
-def get_case(user: User, case_id: Any) -> Case:
-    """The case, if ``user`` may see it; otherwise :class:`NotFound` (never a hint it exists)."""
-    case = db.session.get(Case, int(case_id)) if _is_id(case_id) else None
+# Every access check reads the case's unit and förvaltning: load them with the case.
+CASE_LOADS = (joinedload(Case.unit).joinedload(Unit.department),)
+# What the case page shows besides: the author, the history's actors, the comments' authors.
+PAGE_LOADS = (joinedload(Case.author), selectinload(Case.history).joinedload(CaseEvent.actor),
+              selectinload(Case.comments).joinedload(Comment.author))
+
+
+def get_case(user: User, case_id: Any, *, for_page: bool = False) -> Case:
+    """The case, if ``user`` may see it; otherwise :class:`NotFound` (never a hint it exists).
+    ``for_page`` also loads what the case page shows, in two queries instead of one per
+    person named."""
+    options = CASE_LOADS + (PAGE_LOADS if for_page else ())
+    case = db.session.get(Case, int(case_id), options=options) if _is_id(case_id) else None
     if case is None or not access.can_view(user, case):
         raise NotFound()
     return case
@@ -198,12 +210,21 @@ def fire(case: Case, event: Any, actor: User, data: Mapping[str, Any] | None = N
     if event not in process_of(case).definition.events:
         raise ValidationFailed({"event": N_("Händelsen finns inte i ärendets process.")})
     _check_version(case, expected_version)
+    _load_unit(case)
     with unit_of_work():
         _transition(case, event, access.roles_for(actor, case), data or {}, actor,
                     now or utcnow())
         if also is not None:
             also()
     return case
+
+
+def _load_unit(case: Case) -> None:
+    """The role check and the guards read the case's unit and förvaltning: when the caller
+    has not loaded them, read both in one query."""
+    if "unit" in inspect(case).unloaded:
+        set_committed_value(case, "unit", db.session.get(
+            Unit, case.unit_id, options=[joinedload(Unit.department)]))
 
 
 def _transition(case: Case, event: str, roles: set[str], data: Mapping[str, Any],
@@ -442,11 +463,7 @@ def _validate_origin(actor: User, unit: Unit, origin: Any, anonymous: bool) -> s
 
 
 def _is_id(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, str) and value.isascii() and value.isdigit():  # not "²"
-        value = int(value)
-    return isinstance(value, int) and 0 < value < 2**31  # what an INTEGER id column holds
+    return as_id(value) is not None
 
 
 def _day_of(moment: datetime) -> datetime:

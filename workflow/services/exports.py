@@ -32,6 +32,7 @@ from ..states.vocabulary import DIRECTION_FOCUS, DIRECTION_REACH, ORIGINS
 from . import access, dossier
 from .errors import ValidationFailed
 from .processes import current_process, process_of
+from .validation import as_id
 
 ANONYMOUS = "Anonym"
 YES, NO = "ja", "nej"
@@ -135,9 +136,7 @@ def parse_filters(user: User, args: Mapping[str, Any]) -> Filters:
 
 
 def _id(text: str | None) -> int | None:
-    if text is None or not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**63:
-        return None
-    return int(text)
+    return as_id(text)
 
 
 def _as_filters(user: User, filters: Filters | Mapping[str, Any] | None) -> Filters:

@@ -40,7 +40,12 @@ class Checkpoint:
 
 
 def _benefits(case: Case) -> list[Mapping[str, Any]]:
-    document = case.dossier.benefit if case.dossier and case.dossier.benefit else {}
+    return _benefit_list(case.dossier.benefit if case.dossier else None)
+
+
+def _benefit_list(document: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    """The benefits of a dossier's benefit calculation (none when it does not apply)."""
+    document = document or {}
     if document.get("not_applicable_reason"):
         return []
     return list(document.get("benefits", []))
@@ -167,6 +172,41 @@ def realisations(cases: Sequence[Case]) -> list[Realisation]:
     return [realisation(case, reports[case.id]) for case in cases]
 
 
+def reported_amounts(case_ids: Sequence[int]) -> dict[int, dict[tuple[int, int], int | None]]:
+    """Per case, the realised amount of each reported checkpoint (benefit number, months),
+    read as columns in one query per chunk of ids."""
+    found: dict[int, dict[tuple[int, int], int | None]] = {case_id: {} for case_id in case_ids}
+    ids = list(found)
+    for start in range(0, len(ids), IN_CHUNK):
+        for row in db.session.execute(select(
+                BenefitReport.case_id, BenefitReport.benefit_number, BenefitReport.months,
+                BenefitReport.realised_sek).where(
+                BenefitReport.case_id.in_(ids[start:start + IN_CHUNK]))):
+            found[row.case_id][(row.benefit_number, row.months)] = row.realised_sek
+    return found
+
+
+def planned_and_realised(document: Mapping[str, Any] | None,
+                         reported: Mapping[tuple[int, int], int | None]) -> tuple[int, int]:
+    """``planned_sek`` and ``realised_sek`` of :func:`realisation` from a benefit calculation
+    and :func:`reported_amounts` of its case, without building the checkpoints."""
+    planned = realised = 0
+    for number, benefit in enumerate(_benefit_list(document), start=1):
+        if benefit.get("category") not in MONEY_CATEGORIES:
+            continue
+        planned += _planned(benefit)
+        months = [point["months_after_go_live"] for point in benefit.get("checkpoints", [])
+                  if (number, point["months_after_go_live"]) in reported]
+        realised += (reported[(number, max(months))] or 0) if months else 0
+    return planned, realised
+
+
+def _planned(benefit: Mapping[str, Any]) -> int:
+    """A benefit's planned amount per year: the mean of its yearly amounts."""
+    amounts = benefit.get("amounts_sek") or []
+    return round(sum(amounts) / len(amounts)) if amounts else 0
+
+
 def with_benefit_calculation() -> Any:
     """A loader option for a query of cases: their dossiers' benefit calculations, in one
     query instead of one per case."""
@@ -182,8 +222,7 @@ def realisation(case: Case, reports: Iterable[BenefitReport] | None = None) -> R
     for number, benefit in enumerate(_benefits(case), start=1):
         if benefit.get("category") not in MONEY_CATEGORIES:
             continue
-        amounts = benefit.get("amounts_sek") or []
-        planned = round(sum(amounts) / len(amounts)) if amounts else 0
+        planned = _planned(benefit)
         reported = [p.report for p in points if p.benefit_number == number and p.report]
         latest = max(reported, key=lambda r: r.months) if reported else None
         realised = (latest.realised_sek or 0) if latest else 0

@@ -29,6 +29,7 @@ from ..states.i18n import N_
 from . import access, cases, notifications
 from .cases import unit_of_work
 from .errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationFailed
+from .validation import as_id
 
 KIND_LABELS = {"apt": N_("APT"), "council": N_("Digitaliseringsråd"),
                "management": N_("Ledningsgrupp")}
@@ -280,6 +281,4 @@ def remind_attendees(now: datetime, within: timedelta = timedelta(days=2)) -> in
 
 
 def _is_id(value: Any) -> bool:
-    """Digits that an id column can hold (a larger number would overflow in the driver)."""
-    text = str(value or "")
-    return text.isascii() and text.isdigit() and 0 < int(text) < 2**31
+    return as_id(value) is not None

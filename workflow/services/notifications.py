@@ -187,12 +187,7 @@ def case_changed(case: Case, entry: CaseEvent, now: datetime) -> int:
                       "om du vill få veta hur det går."]
     body = "\n".join(lines)
     created = 0
-    recipients = {}
-    if case.author is not None:
-        recipients[case.author.id] = (case.author, "status")
-    for follower in _followers(case):
-        recipients.setdefault(follower.id, (follower, "followed"))
-    for user_id, (user, kind) in recipients.items():
+    for user_id, (user, kind) in _recipients(case).items():
         if entry.actor_id == user_id:
             continue  # they did it themselves
         if notify(user, kind, f"event:{entry.id}:user:{user_id}", subject, body,
@@ -206,10 +201,17 @@ def _comment_heading(event: str) -> str:
             "return": "Kommentar", "merge": "Kommentar"}.get(event, "Kommentar")
 
 
-def _followers(case: Case) -> list[User]:
-    query = select(User).join(CaseFollower, CaseFollower.user_id == User.id).where(
-        CaseFollower.case_id == case.id, User.is_active_user.is_(True))
-    return list(db.session.scalars(query))
+def _recipients(case: Case) -> dict[int, tuple[User, str]]:
+    """The submitter ("status"), then the active followers ("followed"), read in one query."""
+    followers = select(CaseFollower.user_id).where(CaseFollower.case_id == case.id)
+    wanted = User.id.in_(followers) & User.is_active_user.is_(True)
+    if case.author_id is not None:
+        wanted = wanted | (User.id == case.author_id)
+    people = list(db.session.scalars(select(User).where(wanted)))
+    recipients = {user.id: (user, "status") for user in people if user.id == case.author_id}
+    for user in people:
+        recipients.setdefault(user.id, (user, "followed"))
+    return recipients
 
 
 # ---------------------------------------------------------------- reading and settings

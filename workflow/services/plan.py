@@ -33,6 +33,7 @@ from ..states.i18n import N_
 from . import access, cases
 from .cases import record, unit_of_work
 from .errors import NotFound, PermissionDenied, ValidationFailed
+from .validation import as_id
 
 STATUS_LABELS: dict[str, str] = {
     "not_done": N_("Ej klar"),
@@ -469,6 +470,4 @@ def _seed_values(where: str, checks: Mapping[str, tuple[Any, int, bool]]) -> dic
 
 
 def _is_id(value: Any) -> bool:
-    """Digits that an id column can hold (a larger number would overflow in the driver)."""
-    text = str(value if value is not None else "")
-    return text.isascii() and text.isdigit() and 0 < int(text) < 2**31
+    return as_id(value) is not None

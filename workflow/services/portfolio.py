@@ -22,6 +22,7 @@ from ..models import (
     CaseEvent,
     Department,
     DimiosRound,
+    Dossier,
     MaturityAssessment,
     Unit,
     User,
@@ -232,13 +233,17 @@ def demand_and_capacity(user: User, filters: Filters) -> dict[str, int]:
 
 
 def benefits_planned_and_realised(user: User, filters: Filters) -> list[tuple[str, int, int]]:
-    """Per decided case: planned yearly benefit (dossier) against the latest realised report."""
-    from .follow_up import realisations, with_benefit_calculation
-    query = (select(Case).where(filters.condition(user), Case.state.in_(("follow_up", "closed")))
-             .options(with_benefit_calculation()).order_by(Case.id))
-    found = db.session.scalars(query).all()
-    return [(f"{case.id}: {case.title}", summary.planned_sek, summary.realised_sek)
-            for case, summary in zip(found, realisations(found), strict=True)]
+    """Per decided case: planned yearly benefit (dossier) against the latest realised report
+    (the sums of :func:`follow_up.realisation`, read as columns, not as ORM objects)."""
+    from .follow_up import planned_and_realised, reported_amounts
+    query = (select(Case.id, Case.title, Dossier.benefit)
+             .outerjoin(Dossier, Dossier.case_id == Case.id)
+             .where(filters.condition(user), Case.state.in_(("follow_up", "closed")))
+             .order_by(Case.id))
+    rows = db.session.execute(query).all()
+    reported = reported_amounts([row.id for row in rows])
+    return [(f"{row.id}: {row.title}", *planned_and_realised(row.benefit, reported[row.id]))
+            for row in rows]
 
 
 def maturity(user: User) -> list[tuple[Department, MaturityAssessment | None,

@@ -248,6 +248,7 @@ class _SyncState:
 
     mark: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    table_seen: bool = False  # the table exists: the check may run in the caller's transaction
 
 
 def refresh_registry(processes: ProcessRegistry) -> None:
@@ -256,8 +257,9 @@ def refresh_registry(processes: ProcessRegistry) -> None:
     sync: _SyncState = current_app.extensions.setdefault(SYNC_KEY, _SyncState())
     newest_id = func.max(StoredProcessDefinition.id)
     try:
-        with _connection() as connection:
+        with _connection(sync) as connection:
             newest = connection.scalar(select(newest_id)) or 0
+            sync.table_seen = True
             if newest <= sync.mark:
                 return
             with sync.lock:
@@ -272,10 +274,15 @@ def refresh_registry(processes: ProcessRegistry) -> None:
         log.warning("stored process definitions not read: %s", exc.__class__.__name__)
 
 
-def _connection() -> Any:
+def _connection(sync: _SyncState) -> Any:
     """A connection of its own, so that a missing table cannot spoil the caller's transaction;
-    an in-memory SQLite database has only the session's one."""
+    once the table has been read (tables are never dropped), the session's connection if its
+    transaction is already under way (a request, after loading the user): no second
+    connection per request. An in-memory SQLite database has only the session's one."""
     if isinstance(db.engine.pool, StaticPool):
+        return nullcontext(db.session.connection())
+    transaction = db.session().get_transaction()
+    if sync.table_seen and transaction is not None and transaction.is_active:
         return nullcontext(db.session.connection())
     return db.engine.connect()
 

@@ -495,7 +495,7 @@ def _write_person(actor: User | None, region_id: int, person: _Person) -> User:
         db.session.add(user)
         db.session.flush()
         admin_log.record(actor, "user.create", user, region_id=region_id, before=None,
-                         after={**snapshot(user), "password_set": False})
+                         after={**snapshot(user), "password_set": bool(user.password_hash)})
         return user
     changes = _person_changes(user, person)
     if changes:

@@ -71,3 +71,17 @@ def _message(error: Mapping[str, Any]) -> Message:
     if kind in ("value_error", "assertion_error") and "error" in context:
         return str(context["error"])  # the model's own Swedish message
     return FALLBACK
+
+
+ID_LIMIT = 2**31  # an INTEGER id column holds less; a larger number would overflow the driver
+
+
+def as_id(value: Any) -> int | None:
+    """An id from a form, a query string or JSON (an int or ASCII digits, 1 ≤ id < 2**31), or
+    None for anything else (empty, malformed, "²", booleans, too large)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        value = int(text) if text.isascii() and text.isdigit() else None
+    return value if isinstance(value, int) and 0 < value < ID_LIMIT else None

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import User
 from ..services import admin_log
+from ..services.validation import as_id
 from ..states.i18n import N_
 from .admin_support import SECTIONS, require_admin, section
 
@@ -28,7 +29,7 @@ def index():
 def log():
     filters = admin_log.LogFilter(
         action=request.args.get("action") or None,
-        actor_id=request.args.get("actor_id", type=int),
+        actor_id=as_id(request.args.get("actor_id")),
         since=_date_arg("since"), until=_date_arg("until"),
         text=(request.args.get("q") or "").strip() or None)
     page = admin_log.entries(current_user.region_id, filters, request.args.get("page", 1, int))

@@ -24,6 +24,7 @@ from ..forms import ConfirmForm
 from ..models import Region, User
 from ..services import admin_people, user_import
 from ..services.errors import ServiceError, ValidationFailed
+from ..services.validation import as_id
 from ..states.i18n import N_
 from ..states.roles import ROLE_LABELS, ROLES
 from .admin_support import require_admin, section
@@ -43,7 +44,7 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 def index():
     filters = admin_people.UserFilter(
         text=(request.args.get("q") or "").strip() or None,
-        department_id=request.args.get("department_id", type=int),
+        department_id=as_id(request.args.get("department_id")),
         role=request.args.get("role") if request.args.get("role") in ROLES else None,
         active={"1": True, "0": False}.get(request.args.get("active", "1")))
     page = admin_people.list_users(current_user, filters, request.args.get("page", 1, int))

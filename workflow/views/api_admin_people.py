@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from ..models import RoleAssignment, User
 from ..services import admin_people, user_import
 from ..services.errors import ValidationFailed
+from ..services.validation import as_id
 from ..states.i18n import N_
 from ..states.roles import ROLE_LABELS, ROLES
 from .admin_support import api_admin, api_blueprint, openapi_fragment
@@ -36,7 +37,7 @@ def list_users():
         raise ValidationFailed({"role": N_("Okänd roll.")})
     filters = admin_people.UserFilter(
         text=(request.args.get("q") or "").strip() or None,
-        department_id=request.args.get("department_id", type=int), role=role,
+        department_id=as_id(request.args.get("department_id")), role=role,
         active=True if active in TRUE else False if active in FALSE else None)
     page = admin_people.list_users(api_admin(), filters, request.args.get("page", 1, int))
     return jsonify({"items": [_user(u) for u in page.items], "page": page.page,

@@ -18,6 +18,7 @@ from ..i18n import language, localized
 from ..services import access, cases, notifications, organisation, similar
 from ..services.errors import ServiceError, ValidationFailed
 from ..services.processes import current_process, process_of
+from ..services.validation import as_id
 from ..states.diagram import layout
 from ..states.vocabulary import ORIGINS
 
@@ -87,7 +88,7 @@ def todo():
 @bp.get("/cases")
 def index():
     state = request.args.get("state") or None
-    unit_id = request.args.get("unit_id", type=int)
+    unit_id = as_id(request.args.get("unit_id"))
     page = cases.list_cases(current_user, state=state, unit_id=unit_id, page=_page_number())
     process = current_process()
     states = [(s.name, localized(s.label)) for s in process.definition.states.values()]
@@ -97,7 +98,7 @@ def index():
 
 @bp.get("/cases/<int:case_id>")
 def detail(case_id: int):
-    return _render_case(cases.get_case(current_user, case_id))
+    return _render_case(cases.get_case(current_user, case_id, for_page=True))
 
 
 @bp.post("/cases/<int:case_id>/edit")

@@ -12,6 +12,7 @@ from wtforms.validators import Length, Optional
 
 from ..services import cases, organisation, scoring
 from ..services.errors import NotFound, ServiceError, ValidationFailed
+from ..services.validation import as_id
 
 bp = Blueprint("council", __name__)
 
@@ -65,7 +66,7 @@ def score(case_id: int):
 
 def _department():
     departments = organisation.departments_in_region(current_user)
-    wanted = request.args.get("department_id", type=int)
+    wanted = as_id(request.args.get("department_id"))
     chosen = next((d for d in departments if d.id == wanted), None)
     if chosen is None:
         mine = [a.department_id for a in current_user.roles if a.role == "council"]

@@ -13,7 +13,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, jsonify
 from flask.blueprints import BlueprintSetupState
-from sqlalchemy import inspect, text
+from sqlalchemy import column, inspect, select, table
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
@@ -61,7 +61,7 @@ def _applied_revisions() -> frozenset[str]:
     with db.engine.connect() as connection:
         if not inspect(connection).has_table(VERSION_TABLE):
             return frozenset()
-        rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))
+        rows = connection.execute(select(column("version_num")).select_from(table(VERSION_TABLE)))
         return frozenset(rows.scalars())
 
 
