@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
+# pytest-xdist workers for `make test` (each has its own PostgreSQL database beside the given one).
+TEST_WORKERS ?= 2
 # Links in emails point at the local server unless told otherwise.
 APP_BASE_URL ?= http://127.0.0.1:$(PORT)
 export APP_BASE_URL
@@ -25,7 +27,7 @@ serve: install
 	$(BIN)/gunicorn --config config/gunicorn.conf.py
 
 test: install-test chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Benchmarks (bench/README.md): a report, never part of the tests. BENCH_DATABASE_URL for
 # PostgreSQL; e.g. make bench BENCH_ARGS="--cases 100000 --json bench.json".

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask_migrate import upgrade
 from smtp_support import smtp_server  # noqa: F401  (a fixture for every test module)
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from workflow import create_app
 from workflow.extensions import db
@@ -21,11 +21,26 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
 def _pg_url() -> str:
+    """TEST_DATABASE_URL, or under pytest-xdist a database of this worker's own beside it
+    (``test_gw0``, ``test_gw1``…, created when missing), so that workers never share tables."""
     os.environ["DATABASE_URL"] = PG_URL
     try:
-        return database_url(Path("."))
+        url = database_url(Path("."))
     finally:
         del os.environ["DATABASE_URL"]
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    own = base.set(database=f"{base.database}_{worker}")
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                    {"name": own.database}).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    engine.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 def _migrate(url: str, instance: Path) -> None:

@@ -149,6 +149,7 @@ def test_errors_answer_in_english_on_request(api, unit_id):
     ({"title": "T", "unit_id": 1, "cost_estimate_sek": "100"}, "cost_estimate_sek"),
     ({"title": "T", "unit_id": 1, "cost_estimate_sek": 10**13}, "cost_estimate_sek"),
     ({"title": "T", "unit_id": 1, "direction": {"focus": "speed", "reach": "internal"}}, "direction"),
+    ({"title": "T", "unit_id": 1, "direction": {"focus": [1.5], "reach": "internal"}}, "direction"),
     ({"title": "T", "unit_id": 1, "origin": "political"}, "origin"),
     ({"title": "T", "unit_id": 1, "anonymous": "yes"}, "anonymous"),
     ({"title": "T", "unit_id": 1, "author_id": 3}, "author_id"),

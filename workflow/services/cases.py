@@ -395,6 +395,7 @@ def _direction(value: Any) -> dict[str, str] | None:
     if value is None:
         return None
     if (not isinstance(value, Mapping) or set(value) != {"focus", "reach"}
+            or not all(isinstance(value[key], str) for key in ("focus", "reach"))
             or value["focus"] not in DIRECTION_FOCUS or value["reach"] not in DIRECTION_REACH):
         raise ValueError(N_("Ange inriktning som focus (efficiency/innovation) och reach "
                             "(internal/external)."))
