@@ -418,7 +418,7 @@ ODD_VALUES = st.none() | st.booleans() | st.integers(-2, 400) | st.floats(allow_
                       max_size=2)
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=st.sampled_from(PATHS_IN_V2), value=ODD_VALUES)
 def test_a_mangled_file_is_refused_or_accepted_never_a_server_error(app, path, value):

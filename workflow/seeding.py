@@ -5,13 +5,13 @@ same roles and guards as real use.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
@@ -31,6 +31,7 @@ from .models import (
 )
 from .services import cases, dossier, follow_up, plan
 from .settings import PROJECT_ROOT
+from .states.yaml_io import safe_load
 
 SEED_DIR = PROJECT_ROOT / "seeds"
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -104,7 +105,7 @@ def _settle_old_notifications(now: datetime, recent_days: int = 14) -> None:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return safe_load(path.read_text(encoding="utf-8")) or {}
 
 
 def _shifted(data: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -146,7 +147,7 @@ def _load_organisation(data: dict[str, Any]) -> tuple[Region, dict[str, Unit], d
         for name in item["units"]:
             units[name] = Unit(department=department, name=name)
             db.session.add(units[name])
-    password_hash = generate_password_hash(data["password"])
+    password_hash = _demo_password_hash(data["password"])
     users: dict[str, User] = {}
     for item in data["users"]:
         user = User(username=item["username"].lower(), display_name=item["name"],
@@ -264,3 +265,10 @@ def _describe(exc: Exception) -> str:
     reasons = getattr(exc, "reasons", None)
     fields = getattr(exc, "field_errors", None)
     return f"{type(exc).__name__}: {exc} {reasons or ''} {fields or ''}".strip()
+
+
+@functools.lru_cache(maxsize=4)
+def _demo_password_hash(password: str) -> str:
+    """The demo password is public: hash it once per process, so that seeding again (tests,
+    benchmarks) does not pay for scrypt each time."""
+    return generate_password_hash(password)

@@ -28,6 +28,7 @@ from ..states import DefinitionError, Process, ProcessDefinition, ProcessRegistr
 from ..states.definition import load_definition_text
 from ..states.diff import DefinitionDiff, diff_definitions, event_as_dict, state_as_dict
 from ..states.i18n import N_
+from ..states.yaml_io import safe_load
 from . import admin_log
 from .errors import ServiceError, translate
 from .processes import current_process, registry
@@ -191,7 +192,7 @@ def _decode(text: str | bytes, filename: str) -> str:
 def _peek_name_and_version(source: str) -> tuple[str | None, int | None]:
     """Name and version of a file the validator refused, to report a taken version too."""
     try:
-        raw = yaml.safe_load(source)
+        raw = safe_load(source)
     except yaml.YAMLError:
         return None, None
     if not isinstance(raw, dict):

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from flask import Flask, current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -29,6 +28,7 @@ from ..extensions import db
 from ..models import Case, Department, Unit, User
 from ..settings import PROJECT_ROOT
 from ..similarity import Index, build_index
+from ..states.yaml_io import safe_load
 from ..templating import state_label
 from . import access
 
@@ -160,7 +160,7 @@ def measure_precision(app: Flask, pairs_path: Path = PAIRS_PATH,
       ``k`` hints, out of ``distinct_checked``;
     * the same per set under ``sets`` and the queries that missed under ``misses``.
     """
-    labels = yaml.safe_load(Path(pairs_path).read_text(encoding="utf-8"))
+    labels = safe_load(Path(pairs_path).read_text(encoding="utf-8"))
     with app.app_context():
         cases = list(db.session.scalars(select(Case).order_by(Case.id)))
         _check_seeded(cases, labels, cases_path)
@@ -198,7 +198,7 @@ def _check_seeded(cases: list[Case], labels: dict[str, Any], cases_path: Path | 
                          f"demo ({needed} or more). Run `flask --app workflow seed-demo` on an "
                          "empty database first.")
     if cases_path is not None:
-        seeded = yaml.safe_load(Path(cases_path).read_text(encoding="utf-8"))["cases"]
+        seeded = safe_load(Path(cases_path).read_text(encoding="utf-8"))["cases"]
         for position, item in enumerate(seeded, 1):
             if position > len(cases) or cases[position - 1].title != item["title"]:
                 raise ValueError(f"Case {position} in the database is not {item['title']!r} "

@@ -15,6 +15,7 @@ import yaml
 
 from .guards import GUARDS
 from .roles import AUTHOR, ROLES
+from .yaml_io import safe_load
 
 FIELD_TYPES = ("text", "date", "number", "case", "choice")
 LANGUAGES = ("sv", "en")
@@ -111,7 +112,7 @@ def load_definition_file(path: Path) -> ProcessDefinition:
 def load_definition_text(text: str, source: str) -> ProcessDefinition:
     """Parse and validate a definition given as YAML text (a file, an upload, a stored row)."""
     try:
-        raw = yaml.safe_load(text)
+        raw = safe_load(text)
     except yaml.YAMLError as exc:
         raise DefinitionError(source, "YAML", f"cannot be parsed ({exc})",
                               "Fix the YAML syntax at the position shown.") from exc

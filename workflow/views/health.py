@@ -6,6 +6,7 @@ small queries; the newest migration is read from the scripts once, at start-up.
 """
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ class Migrations:
     known: frozenset[str]
 
     @classmethod
+    @functools.cache  # the scripts do not change while the process runs; every app reads them
     def from_directory(cls, directory: Path) -> Migrations:
         scripts = ScriptDirectory(str(directory))
         return cls(frozenset(scripts.get_heads()),
