@@ -8,6 +8,7 @@ import pytest
 
 from helpers import IDEA, case_in, unit, user
 from workflow.extensions import db
+from workflow.models import AdminLogEntry
 from workflow.services import cases, portfolio
 from workflow.services.portfolio import Filters
 
@@ -104,3 +105,8 @@ def test_public_page_shows_decisions_without_personal_data(app):
     other = app.test_client()
     other.post("/login", data={"username": "fchef", "password": "demo"})
     assert other.post(f"/public/{region_id}/switch").status_code == 403
+    with app.app_context():  # the administrator's switch, and only it, is in the admin log
+        entries = db.session.scalars(db.select(AdminLogEntry).filter_by(
+            action="region.public_page")).all()
+        assert [(e.before, e.after, e.actor_name) for e in entries] == [
+            ({"public_page": True}, {"public_page": False}, "Maja Berg")]

@@ -22,11 +22,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ..dossier import benefit
 from ..extensions import db
-from ..models import Case, Department, Unit, User, utcnow
+from ..models import Case, Department, Region, Unit, User, utcnow
 from ..states.i18n import N_
 from . import access, admin_log, portfolio, scoring
 from .cases import unit_of_work
-from .errors import InvalidState, NotFound, ValidationFailed
+from .errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from .processes import registry
 from .validation import as_id
 
@@ -210,6 +210,19 @@ def close_department(actor: User, department: Department,
                                  before={"closed_at": None},
                                  after={"closed_at": now, "with_department": department.name})
     return open_cases
+
+
+def set_public_page(actor: User, region: Region, shown: bool) -> Region:
+    """Switch the region's public transparency page on or off (region administrators)."""
+    if region.id != actor.region_id or not access.is_region_admin(actor):
+        raise PermissionDenied()
+    if region.public_page != shown:
+        with unit_of_work():
+            admin_log.record(actor, "region.public_page", region, region_id=region.id,
+                             before={"public_page": region.public_page},
+                             after={"public_page": shown})
+            region.public_page = shown
+    return region
 
 
 def reopen_department(actor: User, department: Department) -> Department:

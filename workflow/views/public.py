@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Case, Department, Region, Unit
-from ..services import follow_up
+from ..services import admin_organisation, follow_up
 from ..services.processes import process_of
 
 bp = Blueprint("public", __name__)
@@ -36,13 +36,10 @@ def index(region_id: int):
 def switch(region_id: int):
     """The region's administrator turns the public page on or off."""
     region = db.session.get(Region, region_id)
-    is_admin = any(a.role == "admin" and a.unit_id is None and a.department_id is None
-                   for a in current_user.roles)
-    if region is None or not is_admin or current_user.region_id != region.id:
-        abort(403)
+    if region is None:
+        abort(404)
     if ConfirmForm().validate_on_submit():
-        region.public_page = not region.public_page
-        db.session.commit()
+        admin_organisation.set_public_page(current_user, region, not region.public_page)
         flash(_("Den offentliga sidan är påslagen.") if region.public_page
               else _("Den offentliga sidan är avstängd."), "success")
     return redirect(url_for("portfolio.index"))
