@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from flask import render_template_string
 from sqlalchemy import select
 
 from helpers import IDEA, case_in, unit, user
@@ -69,7 +70,10 @@ def test_overdue_case_reminds_then_escalates_once(ctx):
     assert [n.kind for n in inbox("fchef")] == ["escalation"]
     events = [h.event for h in case.history]
     assert events.count("reminder") == 1 and events.count("escalation") == 1
-    assert case.history[-1].data["to"] == ["Karin Gustafsson"]
+    assert case.history[-1].data["to_ids"] == [user("fchef").id]  # ids, so erasure works
+    page = render_template_string("{{ display_names(ids)|join(', ') }}",
+                                  ids=case.history[-1].data["to_ids"])
+    assert page == "Karin Gustafsson"
 
 
 def test_missed_period_is_caught_up_in_one_run(ctx):

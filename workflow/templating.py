@@ -93,6 +93,18 @@ def choice_label(process: Process, event: str, name: str, value: Any) -> Any:
     return localized(choice.label) if choice else value
 
 
+def display_names(user_ids: list[int]) -> list[str]:
+    """People's current names, in the given order (history keeps ids, so an erased person
+    shows as "borttagen användare")."""
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import User
+    rows = db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids)))
+    names = {user_id: name for user_id, name in rows}
+    return [names[i] for i in user_ids if i in names]
+
+
 def field_value(name: str, value: Any) -> str:
     """A case field's value as the history shows it (edits store raw before/after values)."""
     if value in (None, ""):
@@ -165,7 +177,7 @@ def init_app(app: Flask) -> None:
                                  field_label=field_label, field_value=field_value,
                                  failure_text=failure_text, percent=percent,
                                  state_label=state_label, state_plain=state_plain,
-                                 process_of_case=process_of)
+                                 process_of_case=process_of, display_names=display_names)
     app.jinja_env.filters.update(
         sek=sek,
         number=lambda value: "—" if value is None else format_decimal(value),

@@ -92,7 +92,7 @@ def _alert(case: Case, kind: str, roles, key: str, subject: str, body: str, now:
             if notifications.notify(p, kind, f"{key}:{p.id}", subject, body, case=case, now=now)]
     if sent:
         record(case, kind, case.state, case.state, None, now,
-               data={"to": [p.display_name for p in sent], "days": waited})
+               data={"to_ids": [p.id for p in sent], "days": waited})  # ids: names can be erased
     return len(sent)
 
 
