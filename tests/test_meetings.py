@@ -225,3 +225,18 @@ def test_meetings_and_scores_over_the_api(app):
     assert client.put(f"/api/v1/cases/{second_id}/score",
                       headers={"Authorization": f"Bearer {other}"},
                       json={"scores": {"benefit": 3}}).status_code == 403
+
+
+def test_a_council_with_its_own_name_is_called_by_it(app):
+    with app.app_context():
+        meeting = council_meeting()
+        meeting_id = meeting.id
+        meeting.department.council_name = "Digitaliseringsrådet SOF"
+        db.session.commit()
+    client = login(app.test_client(), "rad")
+    for path in (f"/meetings/{meeting_id}", f"/meetings/{meeting_id}/minutes", "/meetings"):
+        assert "Digitaliseringsrådet SOF" in client.get(path).get_data(as_text=True), path
+    with app.app_context():
+        db.session.get(type(meeting), meeting_id).department.council_name = None
+        db.session.commit()
+    assert "Digitaliseringsråd:" in client.get(f"/meetings/{meeting_id}").get_data(as_text=True)

@@ -33,6 +33,16 @@ from .validation import as_id
 
 KIND_LABELS = {"apt": N_("APT"), "council": N_("Digitaliseringsråd"),
                "management": N_("Ledningsgrupp")}
+
+
+def forum_name(meeting: Meeting) -> str | None:
+    """The förvaltning's own name for its council or ledningsgrupp, where the administrator
+    set one (else None: show the kind's label)."""
+    department = meeting.department or (meeting.unit.department if meeting.unit else None)
+    if department is None:
+        return None
+    return {"council": department.council_name,
+            "management": department.management_group_name}.get(meeting.kind) or None
 # The state whose cases each forum takes up, and the role that leads it.
 AGENDA_STATE = {"apt": "submitted", "council": "council", "management": "management"}
 CHAIR_ROLE = {"apt": "manager", "council": "council", "management": "management"}

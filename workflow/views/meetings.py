@@ -32,6 +32,11 @@ from ..states.i18n import N_
 bp = Blueprint("meetings", __name__)
 
 
+@bp.context_processor
+def _forum_names() -> dict:
+    return {"forum_name": meetings.forum_name}
+
+
 class MeetingForm(FlaskForm):
     kind = SelectField(_l("Typ av möte"), validators=[DataRequired()])
     department_id = SelectField(_l("Förvaltning"), validators=[DataRequired()])
