@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
 from smtp_support import smtp_server  # noqa: F401  (a fixture for every test module)
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy.engine import Engine
 
 from workflow import create_app
 from workflow.extensions import db
@@ -17,6 +19,13 @@ from workflow.seeding import seed_demo
 from workflow.settings import database_url
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_without_fsync(dbapi_connection, _record) -> None:
+    """Test databases need no durability: SQLite commits need not wait for the disk."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous = OFF")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
@@ -39,6 +48,8 @@ def _pg_url() -> str:
                                     {"name": own.database}).scalar()
         if not exists:
             connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+        # A test database needs no durability: commits need not wait for the disk.
+        connection.execute(text(f'ALTER DATABASE "{own.database}" SET synchronous_commit = off'))
     engine.dispose()
     return own.render_as_string(hide_password=False)
 
