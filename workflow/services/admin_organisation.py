@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterator, Mapping
 
@@ -22,11 +22,21 @@ from sqlalchemy.exc import IntegrityError
 
 from ..dossier import benefit
 from ..extensions import db
-from ..models import Case, Department, Region, Unit, User, utcnow
+from ..models import (
+    Case,
+    Department,
+    DimiosRound,
+    MaturityAssessment,
+    Region,
+    Unit,
+    User,
+    utcnow,
+)
 from ..states.i18n import N_
 from . import access, admin_log, portfolio, scoring
 from .cases import unit_of_work
 from .errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
+from .exports import today_local
 from .processes import registry
 from .validation import as_id
 
@@ -538,3 +548,182 @@ def _quadrant(key: str) -> tuple[str, str]:
     focus, _sep, reach = key.partition("_")
     return focus, reach
 
+
+
+# ---------------------------------------------------------------- digital maturity and DiMiOS
+
+MATURITY_FIELDS = ("level", "assessed_on", "source")
+DIMIOS_FIELDS = ("measured_on", "score", "respondents")
+SOURCE_MAX = 300
+# DiMiOS reports each round as an index on the survey's 1-5 scale (the seeds hold 2.6-3.1).
+DIMIOS_MIN, DIMIOS_MAX = Decimal(1), Decimal(5)
+LEVEL_ERROR = N_("Välj en nivå från 1 till 5 på KPMG:s skala.")
+DATE_ERROR = N_("Ange ett datum som ÅÅÅÅ-MM-DD.")
+FUTURE_DATE_ERROR = N_("Datumet får inte ligga i framtiden.")
+SOURCE_REQUIRED = N_("Ange källan till bedömningen.")
+SOURCE_TOO_LONG = N_("Källan får vara högst %(max)s tecken.")
+SCORE_ERROR = N_("Ange poängen som ett tal från 1 till 5, med högst två decimaler.")
+RESPONDENTS_ERROR = N_("Ange antalet svarande som ett helt tal, 1 eller fler.")
+
+
+def maturity_assessments(department: Department) -> list[MaturityAssessment]:
+    """The förvaltning's assessments, newest first."""
+    return list(db.session.scalars(
+        select(MaturityAssessment).where(MaturityAssessment.department_id == department.id)
+        .order_by(MaturityAssessment.assessed_on.desc(), MaturityAssessment.id.desc())))
+
+
+def dimios_rounds(department: Department) -> list[DimiosRound]:
+    """The förvaltning's DiMiOS rounds, newest first."""
+    return list(db.session.scalars(
+        select(DimiosRound).where(DimiosRound.department_id == department.id)
+        .order_by(DimiosRound.measured_on.desc(), DimiosRound.id.desc())))
+
+
+def get_maturity(actor: User, department: Department, assessment_id: Any) -> MaturityAssessment:
+    assessment = (db.session.get(MaturityAssessment, int(assessment_id))
+                  if _is_id(assessment_id) else None)
+    if (assessment is None or assessment.department_id != department.id
+            or department.region_id != actor.region_id):
+        raise NotFound(message=N_("Bedömningen finns inte."))
+    return assessment
+
+
+def get_dimios_round(actor: User, department: Department, round_id: Any) -> DimiosRound:
+    measurement = db.session.get(DimiosRound, int(round_id)) if _is_id(round_id) else None
+    if (measurement is None or measurement.department_id != department.id
+            or department.region_id != actor.region_id):
+        raise NotFound(message=N_("Mätningen finns inte."))
+    return measurement
+
+
+def add_maturity(actor: User, department: Department,
+                 fields: Mapping[str, Any]) -> MaturityAssessment:
+    """Record the förvaltning's level on KPMG's scale (1-5), its date and its source."""
+    _own_department(actor, department)
+    _reject_unknown(fields, MATURITY_FIELDS)
+    errors: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    _collect(errors, values, "level", lambda: _level(fields.get("level")))
+    _collect(errors, values, "assessed_on", lambda: _past_date(fields.get("assessed_on")))
+    _collect(errors, values, "source", lambda: _source(fields.get("source")))
+    if errors:
+        raise ValidationFailed(errors)
+    assessment = MaturityAssessment(department_id=department.id, **values)
+    with unit_of_work():
+        db.session.add(assessment)
+        db.session.flush()
+        admin_log.record(actor, "maturity.add", department,
+                         after=_maturity_snapshot(assessment))
+    return assessment
+
+
+def delete_maturity(actor: User, assessment: MaturityAssessment) -> None:
+    department = assessment.department
+    _own_department(actor, department)
+    before = _maturity_snapshot(assessment)
+    with unit_of_work():
+        db.session.delete(assessment)
+        admin_log.record(actor, "maturity.delete", department, before=before)
+
+
+def add_dimios_round(actor: User, department: Department,
+                     fields: Mapping[str, Any]) -> DimiosRound:
+    """Record a DiMiOS measurement round: date, score (1-5) and number of respondents."""
+    _own_department(actor, department)
+    _reject_unknown(fields, DIMIOS_FIELDS)
+    errors: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    _collect(errors, values, "measured_on", lambda: _past_date(fields.get("measured_on")))
+    _collect(errors, values, "score", lambda: _score(fields.get("score")))
+    _collect(errors, values, "respondents", lambda: _respondents(fields.get("respondents")))
+    if errors:
+        raise ValidationFailed(errors)
+    measurement = DimiosRound(department_id=department.id, **values)
+    with unit_of_work():
+        db.session.add(measurement)
+        db.session.flush()
+        admin_log.record(actor, "dimios.add", department, after=_dimios_snapshot(measurement))
+    return measurement
+
+
+def delete_dimios_round(actor: User, round: DimiosRound) -> None:
+    department = round.department
+    _own_department(actor, department)
+    before = _dimios_snapshot(round)
+    with unit_of_work():
+        db.session.delete(round)
+        admin_log.record(actor, "dimios.delete", department, before=before)
+
+
+def _own_department(actor: User, department: Department) -> None:
+    if department is None or department.region_id != actor.region_id:
+        raise NotFound(message=N_("Förvaltningen finns inte."))
+
+
+def _maturity_snapshot(assessment: MaturityAssessment) -> dict[str, Any]:
+    return {"id": assessment.id, "level": assessment.level,
+            "assessed_on": assessment.assessed_on, "source": assessment.source}
+
+
+def _dimios_snapshot(measurement: DimiosRound) -> dict[str, Any]:
+    return {"id": measurement.id, "measured_on": measurement.measured_on,
+            "score": measurement.score, "respondents": measurement.respondents}
+
+
+def _level(raw: Any) -> int:
+    if isinstance(raw, str):
+        raw = int(raw.strip()) if raw.strip().isdigit() else None
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw not in portfolio.MATURITY:
+        raise _FieldError(LEVEL_ERROR)
+    return raw
+
+
+def _past_date(raw: Any) -> date:
+    """An ISO date (ÅÅÅÅ-MM-DD), today or earlier in the organisation's time zone."""
+    if isinstance(raw, datetime):
+        raise _FieldError(DATE_ERROR)
+    if isinstance(raw, date):
+        day = raw
+    else:
+        text = raw.strip() if isinstance(raw, str) else ""
+        if len(text) != 10:  # fromisoformat also takes 20260301 and week dates
+            raise _FieldError(DATE_ERROR)
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise _FieldError(DATE_ERROR) from None
+    if day > today_local():
+        raise _FieldError(FUTURE_DATE_ERROR)
+    return day
+
+
+def _source(raw: Any) -> str:
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not text:
+        raise _FieldError(SOURCE_REQUIRED)
+    if len(text) > SOURCE_MAX:
+        raise _FieldError((SOURCE_TOO_LONG, {"max": SOURCE_MAX}))
+    return text
+
+
+def _score(raw: Any) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str, Decimal)):
+        raise _FieldError(SCORE_ERROR)
+    try:
+        score = Decimal(raw.strip().replace(",", ".") if isinstance(raw, str) else str(raw))
+    except InvalidOperation:
+        raise _FieldError(SCORE_ERROR) from None
+    if not score.is_finite() or not DIMIOS_MIN <= score <= DIMIOS_MAX \
+            or (score * 100) != (score * 100).to_integral_value():
+        raise _FieldError(SCORE_ERROR)
+    return float(score)
+
+
+def _respondents(raw: Any) -> int:
+    if isinstance(raw, str):
+        text = raw.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+        raw = int(text) if text.isdigit() else None
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1 or raw > 10**7:
+        raise _FieldError(RESPONDENTS_ERROR)
+    return raw

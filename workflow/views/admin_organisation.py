@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from ..forms import ConfirmForm
 from ..models import Department, Unit
 from ..services import admin_organisation as organisation
+from ..services import portfolio
 from ..services.errors import ServiceError, ValidationFailed
 from ..states.i18n import N_
 from .admin_support import require_admin, section
@@ -73,6 +74,25 @@ class DepartmentForm(FlaskForm):
     innovation_internal = StringField(_l("Innovation, intern nytta (%)"))
     innovation_external = StringField(_l("Innovation, nytta för medborgare/brukare (%)"))
     submit = SubmitField(_l("Spara förvaltningen"))
+
+
+class MaturityForm(FlaskForm):
+    level = SelectField(_l("Nivå på KPMG:s skala"), validate_choice=False)
+    assessed_on = StringField(_l("Bedömd den"), description=_l("Datum som ÅÅÅÅ-MM-DD."),
+                              render_kw={"autocomplete": "off"})
+    source = StringField(_l("Källa"), description=_l(
+        "Till exempel KPMG:s granskning eller förvaltningens egen bedömning. Högst 300 tecken."),
+        render_kw={"maxlength": 300})
+    submit = SubmitField(_l("Lägg till bedömningen"))
+
+
+class DimiosForm(FlaskForm):
+    measured_on = StringField(_l("Mätt den"), description=_l("Datum som ÅÅÅÅ-MM-DD."),
+                              render_kw={"autocomplete": "off"})
+    score = StringField(_l("Poäng"), description=_l("Från 1 till 5, med högst två decimaler."),
+                        render_kw={"inputmode": "decimal"})
+    respondents = StringField(_l("Antal svarande"), render_kw={"inputmode": "numeric"})
+    submit = SubmitField(_l("Lägg till mätningen"))
 
 
 class UnitForm(FlaskForm):
@@ -191,6 +211,85 @@ def reopen_department(department_id: int):
     return redirect(url_for(".department", department_id=department.id))
 
 
+@bp.post("/departments/<int:department_id>/maturity")
+def add_maturity(department_id: int):
+    department = organisation.get_department(current_user, department_id)
+    form = _maturity_form()
+    if not form.validate_on_submit():
+        return _render_filled(department, maturity_form=form, status=400)
+    try:
+        organisation.add_maturity(current_user, department, {
+            "level": form.level.data, "assessed_on": form.assessed_on.data,
+            "source": form.source.data})
+    except ServiceError as error:
+        _show_field_errors(form, error)
+        return _render_filled(department, maturity_form=form, status=error.status, error=error)
+    flash(_("Bedömningen av den digitala mognaden är sparad."), "success")
+    return redirect(url_for(".department", department_id=department.id, _anchor="mognad"))
+
+
+@bp.post("/departments/<int:department_id>/maturity/<int:assessment_id>/delete")
+def delete_maturity(department_id: int, assessment_id: int):
+    department = organisation.get_department(current_user, department_id)
+    assessment = organisation.get_maturity(current_user, department, assessment_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            organisation.delete_maturity(current_user, assessment)
+        except ServiceError as error:
+            flash(error.text, "error")
+        else:
+            flash(_("Bedömningen är borttagen."), "success")
+    return redirect(url_for(".department", department_id=department.id, _anchor="mognad"))
+
+
+@bp.post("/departments/<int:department_id>/dimios")
+def add_dimios_round(department_id: int):
+    department = organisation.get_department(current_user, department_id)
+    form = DimiosForm(prefix="dimios")
+    if not form.validate_on_submit():
+        return _render_filled(department, dimios_form=form, status=400)
+    try:
+        organisation.add_dimios_round(current_user, department, {
+            "measured_on": form.measured_on.data, "score": form.score.data,
+            "respondents": form.respondents.data})
+    except ServiceError as error:
+        _show_field_errors(form, error)
+        return _render_filled(department, dimios_form=form, status=error.status, error=error)
+    flash(_("DiMiOS-mätningen är sparad."), "success")
+    return redirect(url_for(".department", department_id=department.id, _anchor="dimios"))
+
+
+@bp.post("/departments/<int:department_id>/dimios/<int:round_id>/delete")
+def delete_dimios_round(department_id: int, round_id: int):
+    department = organisation.get_department(current_user, department_id)
+    measurement = organisation.get_dimios_round(current_user, department, round_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            organisation.delete_dimios_round(current_user, measurement)
+        except ServiceError as error:
+            flash(error.text, "error")
+        else:
+            flash(_("Mätningen är borttagen."), "success")
+    return redirect(url_for(".department", department_id=department.id, _anchor="dimios"))
+
+
+def _maturity_form() -> MaturityForm:
+    form = MaturityForm(prefix="maturity")
+    form.level.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(level), f"{level} – {_(label)}")
+        for level, label in portfolio.MATURITY.items()]
+    return form
+
+
+def _render_filled(department: Department, status: int = 200,
+                   error: ServiceError | None = None, **forms: FlaskForm):
+    """The förvaltning's page after a refused maturity or DiMiOS form: the settings form
+    filled from the database, the refused form with its errors."""
+    form = DepartmentForm(formdata=None)
+    _fill_department_form(form, department)
+    return _render_department(department, form, status, error, **forms)
+
+
 def _fill_department_form(form: DepartmentForm, department: Department) -> None:
     form.name.data = department.name
     for key in organisation.FORUM_FIELDS:
@@ -227,7 +326,9 @@ def _describe_defaults(form: DepartmentForm, department: Department) -> None:
 
 
 def _render_department(department: Department, form: DepartmentForm, status: int = 200,
-                       error: ServiceError | None = None):
+                       error: ServiceError | None = None,
+                       maturity_form: MaturityForm | None = None,
+                       dimios_form: DimiosForm | None = None):
     _describe_defaults(form, department)
     balance_errors = (error.translated_field_errors.get("target_balance", [])
                       if isinstance(error, ValidationFailed) else [])
@@ -237,7 +338,12 @@ def _render_department(department: Department, form: DepartmentForm, status: int
         open_cases=organisation.open_cases_in_department(department),
         effective=organisation.effective_settings(department),
         members=organisation.forum_members(department),
-        people_url=PEOPLE_URL.format(id=department.id), confirm_form=ConfirmForm()), status
+        people_url=PEOPLE_URL.format(id=department.id), confirm_form=ConfirmForm(),
+        maturity_form=maturity_form or _maturity_form(),
+        dimios_form=dimios_form or DimiosForm(prefix="dimios"),
+        assessments=organisation.maturity_assessments(department),
+        dimios_rounds=organisation.dimios_rounds(department),
+        levels=portfolio.MATURITY), status
 
 
 # ---------------------------------------------------------------- a unit
