@@ -149,3 +149,12 @@ def ctx(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def admin_client(app):
+    """A test client logged in as the demo's region administrator."""
+    from helpers import login
+    client = app.test_client()
+    login(client, "admin")
+    return client

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from workflow.extensions import db
-from workflow.models import Case, Unit, User
+from workflow.models import AdminLogEntry, Case, Unit, User
 from workflow.services import cases, dossier, follow_up
 
 NORR = "Hemtjänst Visby norr"
@@ -113,3 +113,13 @@ def case_in(state: str, **fields) -> Case:
     case = drive(new_draft(**fields), PATHS[state])
     assert case.state == state
     return case
+
+
+def login(client, username: str) -> None:
+    """Log in with the demo password; the login must succeed."""
+    response = client.post("/login", data={"username": username, "password": "demo"})
+    assert response.status_code == 302, f"{username} could not log in"
+
+
+def admin_log_actions() -> list[str]:
+    return list(db.session.scalars(select(AdminLogEntry.action).order_by(AdminLogEntry.id)))

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from helpers import user
+from helpers import admin_log_actions, login, user
 from workflow.extensions import db
 from workflow.models import AdminLogEntry, Department, DimiosRound, MaturityAssessment
 from workflow.services import admin_organisation, portfolio
@@ -28,20 +28,6 @@ def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def log_actions() -> list[str]:
-    return list(db.session.scalars(select(AdminLogEntry.action).order_by(AdminLogEntry.id)))
-
-
-def login(client, username: str) -> None:
-    response = client.post("/login", data={"username": username, "password": "demo"})
-    assert response.status_code == 302
-
-
-@pytest.fixture
-def admin_client(app):
-    client = app.test_client()
-    login(client, "admin")
-    return client
 
 
 def latest_for(app, name: str = SOCIAL):
@@ -77,7 +63,7 @@ def test_adding_in_the_browser_reaches_the_portfolio(app, admin_client):
     assert "Total digital transformation" in portfolio_page
     assert "Förvaltningens bedömning i år" in portfolio_page
     with app.app_context():
-        assert log_actions() == ["maturity.add", "dimios.add"]
+        assert admin_log_actions() == ["maturity.add", "dimios.add"]
 
 
 def test_invalid_input_is_refused_in_swedish_and_nothing_is_written(app, admin_client):
@@ -119,7 +105,7 @@ def test_invalid_input_is_refused_in_swedish_and_nothing_is_written(app, admin_c
         with pytest.raises(ValidationFailed):
             admin_organisation.add_maturity(admin, department(), {"level": 3, "extra": 1})
         assert (count(MaturityAssessment), count(DimiosRound)) == before
-        assert log_actions() == []
+        assert admin_log_actions() == []
 
 
 def test_deleting_and_the_admin_log(app, admin_client):
@@ -145,7 +131,7 @@ def test_deleting_and_the_admin_log(app, admin_client):
         assert db.session.get(DimiosRound, round_id) is None
         assert latest_for(app)[0] == 3  # the seeded assessment applies again
         entries = {e.action: e for e in db.session.scalars(select(AdminLogEntry))}
-        assert log_actions() == ["maturity.add", "dimios.add", "maturity.delete",
+        assert admin_log_actions() == ["maturity.add", "dimios.add", "maturity.delete",
                                  "dimios.delete"]
         assert entries["maturity.add"].after == {"id": assessment_id, "level": 5,
                                                  "assessed_on": "2025-11-01",
@@ -197,4 +183,4 @@ def test_only_region_admins_may_record_or_delete(app, username):
                         ).status_code == 403
     with app.app_context():
         assert (count(MaturityAssessment), count(DimiosRound)) == before
-        assert log_actions() == []
+        assert admin_log_actions() == []

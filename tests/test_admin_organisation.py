@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from helpers import BENEFIT, IDEA, NORR, case_in, unit, user
+from helpers import BENEFIT, IDEA, NORR, admin_log_actions, case_in, login, unit, user
 from workflow.extensions import db
 from workflow.models import AdminLogEntry, Case, Department, Unit
 from workflow.services import (
@@ -33,20 +33,6 @@ def department(name: str = SOCIAL) -> Department:
     return db.session.scalar(select(Department).where(Department.name == name))
 
 
-def log_actions() -> list[str]:
-    return list(db.session.scalars(select(AdminLogEntry.action).order_by(AdminLogEntry.id)))
-
-
-def login(client, username: str) -> None:
-    response = client.post("/login", data={"username": username, "password": "demo"})
-    assert response.status_code == 302
-
-
-@pytest.fixture
-def admin_client(app):
-    client = app.test_client()
-    login(client, "admin")
-    return client
 
 
 @pytest.fixture
@@ -114,7 +100,7 @@ def test_create_rename_move_close_and_reopen_in_the_browser(app, admin_client):
     assert admin_client.post(f"{BASE}/units/{library_id}/reopen").status_code == 302
     with app.app_context():
         assert not db.session.get(Unit, library_id).is_closed
-        assert log_actions() == ["department.create", "unit.create", "department.rename",
+        assert admin_log_actions() == ["department.create", "unit.create", "department.rename",
                                  "department.forums", "unit.rename", "unit.move", "unit.close",
                                  "unit.reopen"]
 
@@ -284,7 +270,7 @@ def test_names_are_unique_with_a_swedish_error(app, api, admin_client):
     assert page.status_code == 422 and "Ange ett namn." in page.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(Department.id))) == 6
-        assert log_actions() == ["unit.create"]
+        assert admin_log_actions() == ["unit.create"]
 
 
 # ---------------------------------------------------------------- settings where they are read
@@ -418,7 +404,7 @@ def test_bad_settings_are_refused_in_swedish_and_nothing_is_written(app, admin_c
         social = department()
         assert social is not None and social.yearly_budget_sek is None
         assert social.delegation_limit_sek == 500_000 and social.hourly_cost_sek is None
-        assert log_actions() == []
+        assert admin_log_actions() == []
 
 
 def test_the_admin_log_records_every_change_with_before_and_after(app):
@@ -440,7 +426,7 @@ def test_the_admin_log_records_every_change_with_before_and_after(app):
         admin_organisation.update_department(admin, culture, {"name": "Kulturförvaltningen"})
 
         entries = {e.action: e for e in db.session.scalars(select(AdminLogEntry))}
-        assert log_actions() == [
+        assert admin_log_actions() == [
             "department.create", "unit.create", "department.rename", "department.forums",
             "department.settings", "unit.move", "unit.close", "unit.reopen", "department.close",
             "department.reopen"]
@@ -482,7 +468,7 @@ def test_only_region_admins_reach_the_pages_and_the_api(app, api, username):
     assert api.post(f"{API}/departments/{social_id}/close", headers=headers).status_code == 403
     assert api.get(f"{API}/units").status_code == 401
     with app.app_context():
-        assert department("X") is None and not unit().is_closed and log_actions() == []
+        assert department("X") is None and not unit().is_closed and admin_log_actions() == []
 
 
 def test_the_organisation_page_is_linked_from_the_admin_start_page(admin_client):

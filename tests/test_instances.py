@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ import psycopg
 import pytest
 import requests
 from flask_migrate import upgrade
+from process_support import free_port, wait_for
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine, make_url
 
@@ -87,23 +86,8 @@ def _admin(statement: str) -> None:
         connection.execute(statement)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"gave up waiting for {what} after {seconds} s")
-
-
 def _start(name: str, url: str, folder: Path) -> Instance:
-    port = _free_port()
+    port = free_port()
     env = {key: value for key, value in os.environ.items()
            if key not in {"LOG_FORMAT", "TRUSTED_PROXIES"}}
     env.update(DATABASE_URL=url, PORT=str(port), HOST="127.0.0.1", WEB_CONCURRENCY="2",
@@ -152,7 +136,7 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
             seed_demo(with_cases=False)  # the demo organisation and its accounts
         instances += [_start("a", url, folder), _start("b", url, folder)]
         for instance in instances:
-            _wait_for(instance.healthy, START_UP_SECONDS, f"instance {instance.name}")
+            wait_for(instance.healthy, START_UP_SECONDS, f"instance {instance.name}")
         a, b = instances
         # Tokens live in the database: each works on either instance.
         tokens = {"chef": _token(a, "chef"), "medarbetare": _token(b, "medarbetare")}

@@ -10,16 +10,15 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
+from process_support import free_port, wait_for
 
 from helpers import IDEA, unit
 from workflow import create_app
@@ -162,21 +161,6 @@ def test_unknown_log_format_stops_start_up(database_uri):
 # --- real processes --------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"gave up waiting for {what} after {seconds} s")
-
-
 def _stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -251,7 +235,7 @@ def serve(tmp_path, seeded_sqlite):
     started: list[Served] = []
 
     def start(log_format: str) -> Served:
-        port = _free_port()
+        port = free_port()
         out, err = tmp_path / f"{log_format}.out", tmp_path / f"{log_format}.err"
         env = _environment(tmp_path, seeded_sqlite, LOG_FORMAT=log_format, PORT=str(port),
                            WEB_CONCURRENCY="1")
@@ -269,7 +253,7 @@ def serve(tmp_path, seeded_sqlite):
             except (requests.ConnectionError, requests.Timeout):  # not accepting yet / booting
                 return False
 
-        _wait_for(healthy, 60, "gunicorn to answer /healthz")
+        wait_for(healthy, 60, "gunicorn to answer /healthz")
         return served
 
     yield start
@@ -333,7 +317,7 @@ def test_scheduler_json_logs(seeded_sqlite, tmp_path):
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env,
                                    stdout=subprocess.DEVNULL, stderr=stderr)
     try:
-        _wait_for(lambda: '"event": "job_ran"' in err.read_text(), 60, "the scheduler's job")
+        wait_for(lambda: '"event": "job_ran"' in err.read_text(), 60, "the scheduler's job")
     finally:
         _stop(process)
     lines = [json.loads(line) for line in err.read_text().splitlines()]

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Collection, Iterator, Mapping
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -408,7 +408,7 @@ def _collect(errors: dict[str, Any], values: dict[str, Any], attribute: str, par
         errors[field or attribute] = problem.message
 
 
-def _reject_unknown(fields: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+def _reject_unknown(fields: Mapping[str, Any], allowed: Collection[str]) -> None:
     unknown = sorted(set(fields) - set(allowed))
     if unknown:
         raise ValidationFailed({key: N_("Okänt fält.") for key in unknown})
@@ -552,8 +552,6 @@ def _quadrant(key: str) -> tuple[str, str]:
 
 # ---------------------------------------------------------------- digital maturity and DiMiOS
 
-MATURITY_FIELDS = ("level", "assessed_on", "source")
-DIMIOS_FIELDS = ("measured_on", "score", "respondents")
 SOURCE_MAX = 300
 # DiMiOS reports each round as an index on the survey's 1-5 scale (the seeds hold 2.6-3.1).
 DIMIOS_MIN, DIMIOS_MAX = Decimal(1), Decimal(5)
@@ -600,60 +598,54 @@ def get_dimios_round(actor: User, department: Department, round_id: Any) -> Dimi
 def add_maturity(actor: User, department: Department,
                  fields: Mapping[str, Any]) -> MaturityAssessment:
     """Record the förvaltning's level on KPMG's scale (1-5), its date and its source."""
-    _own_department(actor, department)
-    _reject_unknown(fields, MATURITY_FIELDS)
-    errors: dict[str, Any] = {}
-    values: dict[str, Any] = {}
-    _collect(errors, values, "level", lambda: _level(fields.get("level")))
-    _collect(errors, values, "assessed_on", lambda: _past_date(fields.get("assessed_on")))
-    _collect(errors, values, "source", lambda: _source(fields.get("source")))
-    if errors:
-        raise ValidationFailed(errors)
-    assessment = MaturityAssessment(department_id=department.id, **values)
-    with unit_of_work():
-        db.session.add(assessment)
-        db.session.flush()
-        admin_log.record(actor, "maturity.add", department,
-                         after=_maturity_snapshot(assessment))
-    return assessment
+    return _add_measurement(actor, department, fields, MaturityAssessment, "maturity.add",
+                            {"level": _level, "assessed_on": _past_date, "source": _source})
 
 
 def delete_maturity(actor: User, assessment: MaturityAssessment) -> None:
-    department = assessment.department
-    _own_department(actor, department)
-    before = _maturity_snapshot(assessment)
-    with unit_of_work():
-        db.session.delete(assessment)
-        admin_log.record(actor, "maturity.delete", department, before=before)
+    _delete_measurement(actor, assessment, "maturity.delete")
 
 
 def add_dimios_round(actor: User, department: Department,
                      fields: Mapping[str, Any]) -> DimiosRound:
     """Record a DiMiOS measurement round: date, score (1-5) and number of respondents."""
+    return _add_measurement(actor, department, fields, DimiosRound, "dimios.add",
+                            {"measured_on": _past_date, "score": _score,
+                             "respondents": _respondents})
+
+
+def delete_dimios_round(actor: User, measurement: DimiosRound) -> None:
+    _delete_measurement(actor, measurement, "dimios.delete")
+
+
+def _add_measurement(actor: User, department: Department, fields: Mapping[str, Any], model,
+                     action: str, checks: Mapping[str, Callable[[Any], Any]]):
+    """Validate every field with its check (all errors at once, nothing written), then add the
+    row and its admin-log entry in one transaction."""
     _own_department(actor, department)
-    _reject_unknown(fields, DIMIOS_FIELDS)
+    _reject_unknown(fields, set(checks))
     errors: dict[str, Any] = {}
     values: dict[str, Any] = {}
-    _collect(errors, values, "measured_on", lambda: _past_date(fields.get("measured_on")))
-    _collect(errors, values, "score", lambda: _score(fields.get("score")))
-    _collect(errors, values, "respondents", lambda: _respondents(fields.get("respondents")))
+    for name, check in checks.items():
+        _collect(errors, values, name, lambda check=check, name=name: check(fields.get(name)))
     if errors:
         raise ValidationFailed(errors)
-    measurement = DimiosRound(department_id=department.id, **values)
+    measurement = model(department_id=department.id, **values)
     with unit_of_work():
         db.session.add(measurement)
         db.session.flush()
-        admin_log.record(actor, "dimios.add", department, after=_dimios_snapshot(measurement))
+        admin_log.record(actor, action, department, after=_measurement_snapshot(measurement))
     return measurement
 
 
-def delete_dimios_round(actor: User, round: DimiosRound) -> None:
-    department = round.department
+def _delete_measurement(actor: User, measurement: MaturityAssessment | DimiosRound,
+                        action: str) -> None:
+    department = measurement.department
     _own_department(actor, department)
-    before = _dimios_snapshot(round)
+    before = _measurement_snapshot(measurement)
     with unit_of_work():
-        db.session.delete(round)
-        admin_log.record(actor, "dimios.delete", department, before=before)
+        db.session.delete(measurement)
+        admin_log.record(actor, action, department, before=before)
 
 
 def _own_department(actor: User, department: Department) -> None:
@@ -661,14 +653,10 @@ def _own_department(actor: User, department: Department) -> None:
         raise NotFound(message=N_("Förvaltningen finns inte."))
 
 
-def _maturity_snapshot(assessment: MaturityAssessment) -> dict[str, Any]:
-    return {"id": assessment.id, "level": assessment.level,
-            "assessed_on": assessment.assessed_on, "source": assessment.source}
-
-
-def _dimios_snapshot(measurement: DimiosRound) -> dict[str, Any]:
-    return {"id": measurement.id, "measured_on": measurement.measured_on,
-            "score": measurement.score, "respondents": measurement.respondents}
+def _measurement_snapshot(measurement: MaturityAssessment | DimiosRound) -> dict[str, Any]:
+    """The row's id and values, for the admin log."""
+    columns = [c.key for c in measurement.__table__.columns if c.key != "department_id"]
+    return {key: getattr(measurement, key) for key in columns}
 
 
 def _level(raw: Any) -> int:
