@@ -8,8 +8,10 @@ GUNICORN_TIMEOUT seconds per request (60), FORWARDED_ALLOW_IPS (127.0.0.1,::1: t
 whose X-Forwarded-Proto gunicorn believes), LOG_FORMAT (text or json), LOG_LEVEL (info).
 
 The access log never shows query strings (``/ideas/similar?title=…`` carries idea texts) nor
-the anonymous submission paths (workflow.UNLOGGED_PATHS), nor status-link tokens; with
+the anonymous submission paths (workflow.UNLOGGED_PATHS), nor status-link tokens (the logger
+class below takes them out of every access-log atom, whatever access_log_format says); with
 LOG_FORMAT=json the app's own request lines (with request id and user id) replace it.
+Responses say ``Server: gunicorn``, without a version (gunicorn sends no more than that).
 """
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ import os
 import sys
 from pathlib import Path
 from types import ModuleType
+
+from gunicorn.glogging import Logger
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +37,17 @@ def _logging_setup() -> ModuleType:
     sys.modules[name] = module  # logging's dictConfig finds the formatter classes by name
     spec.loader.exec_module(module)
     return module
+
+
+_logging = _logging_setup()
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, with status-link tokens replaced (``/status/…``) in the path, the
+    request line, the Referer and every header or environ atom of each access-log line."""
+
+    def atoms(self, resp, req, environ, request_time):
+        return _logging.redact_access_atoms(super().atoms(resp, req, environ, request_time))
 
 
 
@@ -66,7 +81,7 @@ _log_format = (os.environ.get("LOG_FORMAT") or "text").lower()
 loglevel = (os.environ.get("LOG_LEVEL") or "info").lower()
 errorlog = "-"
 accesslog = None if _log_format == "json" else "-"
-_logging = _logging_setup()
+logger_class = RedactingLogger
 access_log_format = _logging.ACCESS_LOG_FORMAT
 logconfig_dict = _logging.gunicorn_logconfig(_log_format, loglevel)
 

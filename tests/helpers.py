@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from workflow.extensions import db
 from workflow.models import AdminLogEntry, Case, Unit, User
-from workflow.services import cases, dossier, follow_up
+from workflow.services import cases, dossier, follow_up, memo
 
 NORR = "Hemtjänst Visby norr"
 
@@ -45,7 +45,17 @@ CLASSIFICATION = {
     "levels": {"confidentiality": 2, "integrity": 2, "availability": 2, "traceability": 1},
     "personal_data": True, "risk_of_not_developing": "Nycklar fortsätter att tappas bort.",
 }
-DOSSIER = [("dossier", "vu", ("benefit", BENEFIT)), ("dossier", "vu", ("procurement", PROCUREMENT)),
+
+
+def own_kind(check: dict):
+    """The procurement check with a kind of purchase of the case's own: direct awards of the
+    same kind in one förvaltning and year add up (LOU 19 kap. 8 §, docs/procurement-rules.md),
+    and the many cases a test drives are not meant to be one purchase split up."""
+    return lambda case: {**check, "kind": f"{check['kind']} (ärende {case.id})"}
+
+
+DOSSIER = [("dossier", "vu", ("benefit", BENEFIT)),
+           ("dossier", "vu", ("procurement", own_kind(PROCUREMENT))),
            ("dossier", "vu", ("classification", CLASSIFICATION))]
 
 # The steps that bring a fresh draft (by `medarbetare`) to each state.
@@ -56,13 +66,17 @@ TO_SUPPORT = TO_REFINEMENT + [("request_support", "vu", {"question": "Finns avta
 TO_COUNCIL = TO_REFINEMENT + [("edit", "vu", PROPOSAL), *DOSSIER, ("to_council", "vu", {})]
 TO_PLAN = TO_COUNCIL + [("park", "rad", {})]
 TO_MANAGEMENT = TO_COUNCIL + [("prioritise", "rad", {"priority": "high"})]
-TO_POLITICAL = TO_MANAGEMENT + [("escalate", "fchef", {})]
+# The nämnd decides on a tjänsteutlåtande with a förslag till beslut (docs/decisions.md).
+MEMO = {"proposal": "Socialnämnden beslutar att införa digitala nyckelskåp i hemtjänsten."}
+TO_POLITICAL = TO_MANAGEMENT + [("memo", "vu", MEMO),
+                                ("escalate", "fchef", {"diarienummer": "SON 2026/123"})]
 TO_APPROVED = TO_MANAGEMENT + [("approve", "fchef", {})]
 TO_IMPLEMENTATION = TO_APPROVED + [("start", "vu", {})]
-TO_FOLLOW_UP = TO_IMPLEMENTATION + [("go_live", "vu", {"go_live_date": "2026-10-01"})]
+# Go-live lies in the past and both checkpoints (6 and 12 months after) are due today.
+TO_FOLLOW_UP = TO_IMPLEMENTATION + [("go_live", "vu", {"go_live_date": "2025-06-01"})]
 REPORTED = {"actual_value": "10 minuter", "realised_sek": 120_000, "used_as_intended": "yes"}
 TO_CLOSED = TO_FOLLOW_UP + [("report", "vu", (1, 6, REPORTED)), ("report", "vu", (1, 12, REPORTED)),
-                            ("close", "vu", {})]
+                            ("close", "vu", {"actual_cost_sek": 300_000})]
 
 PATHS = {
     "draft": [], "submitted": TO_SUBMITTED, "apt": TO_APT, "refinement": TO_REFINEMENT,
@@ -97,11 +111,14 @@ def drive(case: Case, steps) -> Case:
         if event == "edit":
             cases.update_case(user(username), case, data)
         elif event == "dossier":
-            dossier.save_section(user(username), case, data[0], data[1])
+            section = data[1](case) if callable(data[1]) else data[1]
+            dossier.save_section(user(username), case, data[0], section)
         elif event == "sign_off":
             dossier.sign_off_classification(user(username), case)
         elif event == "report":
             follow_up.report(user(username), case, *data)
+        elif event == "memo":
+            memo.save_memo(user(username), case, data)
         else:
             cases.fire(case, event, user(username), data)
     return case

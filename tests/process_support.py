@@ -1,9 +1,14 @@
-"""For tests that start real processes (gunicorn, the scheduler): free ports and bounded waits."""
+"""For tests that start real servers (gunicorn, the scheduler, the development server): free
+ports and bounded waits."""
 from __future__ import annotations
 
 import socket
+import threading
 import time
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+from werkzeug.serving import make_server
 
 
 def free_port() -> int:
@@ -21,3 +26,18 @@ def wait_for(condition: Callable[[], bool], seconds: float, what: str,
             return
         time.sleep(interval)
     raise AssertionError(f"gave up waiting for {what} after {seconds} s")
+
+
+@contextmanager
+def development_server(app) -> Iterator[str]:
+    """werkzeug's development server (what ``flask run`` starts) for ``app`` in a thread, on a
+    free port; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -47,7 +47,8 @@ def _pages_with_ids(app) -> list[str]:
         region = db.session.scalar(select(Region).limit(1))
         pages = [f"/cases/{case.id}", f"/cases/{case.id}/dossier",
                  f"/cases/{case.id}/follow-up", f"/cases/{case.id}/memo",
-                 f"/public/{region.id}"]
+                 f"/public/{region.id}", f"/delegation/{case.unit.department_id}",
+                 f"/admin/delegation/{case.unit.department_id}"]
         if meeting is not None:
             pages += [f"/meetings/{meeting.id}", f"/meetings/{meeting.id}/minutes"]
         return pages

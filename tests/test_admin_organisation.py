@@ -7,11 +7,11 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from helpers import BENEFIT, IDEA, NORR, admin_log_actions, case_in, login, unit, user
 from workflow.extensions import db
-from workflow.models import AdminLogEntry, Case, Department, Unit
+from workflow.models import AdminLogEntry, Case, DelegationOrder, Department, Unit
 from workflow.services import (
     admin_organisation,
     cases,
@@ -337,8 +337,12 @@ def test_a_new_benefit_calculation_uses_the_departments_hourly_cost_and_rate(app
 
 
 def test_the_delegation_limit_in_the_approval_guard(app):
+    """A förvaltning without a delegationsordning of its own: its single limit decides
+    (docs/delegation.md)."""
     with app.app_context():
         admin, social = user("admin"), department()
+        db.session.execute(delete(DelegationOrder))  # the demo's Socialförvaltningen has one
+        db.session.commit()
         case = case_in("management")  # the dossier's total cost is 285 000 kr
         admin_organisation.update_department(admin, social, {"delegation_limit_sek": 200_000})
         with pytest.raises(GuardFailed) as refused:

@@ -74,7 +74,7 @@ def test_full_chain_over_the_api(api, unit_id):
     assert response.status_code == 201
     case = response.get_json()
     assert case["state"] == "draft" and case["author"]["display_name"] == "Anna Lindqvist"
-    assert case["definition_version"] == 1
+    assert case["definition_version"] == 2  # new cases start on standard-v2
     assert [e["event"] for e in case["available_events"]] == ["submit", "submit_direct", "withdraw"]
     cid = case["id"]
     for headers, event, fields in [(staff, "submit", {}), (chef, "take_up", {}),

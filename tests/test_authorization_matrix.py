@@ -13,7 +13,18 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import DOSSIER, PATHS, PROPOSAL, REPORTED, all_users, case_in, drive, unit, user
+from helpers import (
+    DOSSIER,
+    MEMO,
+    PATHS,
+    PROPOSAL,
+    REPORTED,
+    all_users,
+    case_in,
+    drive,
+    unit,
+    user,
+)
 from workflow.extensions import db
 from workflow.models import RoleAssignment, User
 from workflow.services import cases
@@ -37,10 +48,13 @@ VALUES = {"comment": "Motivering till beslutet.", "note": "Stöd på APT 12 mars
           "resolution": "Löst med en ny rutin.", "question": "Finns det ett avtal?",
           "answer": "Ja, ramavtal finns.", "motivation": "Ryms inte i år.",
           "planned_year": 2028, "priority": "high", "meeting_date": "2026-11-10",
-          "decision_reference": "§ 112", "go_live_date": "2026-10-01"}
+          "decision_reference": "§ 112", "go_live_date": "2026-10-01",
+          "actual_cost_sek": 300_000}
 # What the guards look at besides field values: a complete proposal and dossier before the
-# council, the benefit reports before closing.
+# council, the tjänsteutlåtande's förslag till beslut before the nämnd (docs/decisions.md), the
+# benefit reports before closing.
 EXTRA_PREPARATION = {("refinement", "to_council"): [("edit", "vu", PROPOSAL), *DOSSIER],
+                     ("management", "escalate"): [("memo", "vu", MEMO)],
                      ("follow_up", "close"): [("report", "vu", (1, 6, REPORTED)),
                                               ("report", "vu", (1, 12, REPORTED))]}
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, select, text
 from helpers import (
     BENEFIT,
     DOSSIER,
+    MEMO,
     PATHS,
     PROPOSAL,
     TO_CLOSED,
@@ -18,7 +19,7 @@ from helpers import (
 )
 from workflow.extensions import db
 from workflow.models import AppendOnlyViolation, CaseEvent
-from workflow.services import cases, notifications
+from workflow.services import cases, delegation, notifications
 from workflow.services.errors import Conflict, GuardFailed, InvalidState, PermissionDenied
 
 
@@ -49,7 +50,8 @@ def test_main_chain_from_idea_to_closed(ctx):
         ("close", "follow_up", "closed", "vu"),
     ]
     assert case.priority == "high"
-    assert case.go_live_date.isoformat() == "2026-10-01"
+    assert case.go_live_date.isoformat() == "2025-06-01"  # tests/helpers.py: TO_FOLLOW_UP
+    assert case.actual_cost_sek == 300_000  # the efterkalkyl recorded when closing
     forward = case.history[3]
     assert forward.comment == "Stöd på APT 12 mars." and forward.data == {"note": "Stöd på APT 12 mars."}
 
@@ -68,7 +70,8 @@ def test_large_investment_goes_to_the_nämnd(ctx, decision, end):
     assert case.state == end
     assert case.history[-1].data == {"decision_reference": "§ 87", "meeting_date": "2026-11-18",
                                      "comment": "Nämnden beslutar enligt förslaget.",
-                                     "committee": "Socialnämnden"}
+                                     "committee": "Socialnämnden",
+                                     "diarienummer": "SON 2026/123"}  # given at escalate
 
 
 def test_wrong_state_is_reported_as_invalid_state(ctx):
@@ -88,15 +91,19 @@ def test_total_cost_above_delegation_limit_must_escalate(ctx):
     assert [f.code for f in info.value.failures] == ["over_delegation_limit"]
     # year 1 now holds only the 455 001 kr investment: 455 001 + 30 000 + 30 000 = 515 001 kr
     assert "515 001" in info.value.reasons[0].replace("\xa0", " ")
-    assert "ska eskaleras till nämnd" in info.value.reasons[0]
+    assert "ska lyftas till nämnden" in info.value.reasons[0]
+    assert "4.2" in info.value.reasons[0]  # the order's highest point for the case
+    drive(case, [("memo", "vu", MEMO)])
     cases.fire(case, "escalate", user("fchef"), {})
     assert case.state == "political"
 
 
 def test_delegation_limit_is_read_per_förvaltning(ctx):
-    unit().department.delegation_limit_sek = 100_000
-    db.session.commit()
-    case = case_in("management")  # costs 240 000
+    delegation.save_order(user("admin"), unit().department, {
+        "valid_from": "2020-01-01", "adopted_by": "Socialnämnden § 1",
+        "points": [{"number": "1", "title": "Investeringar", "decider": "forvaltningschef",
+                    "limit_sek": 100_000}]})
+    case = case_in("management")  # costs 285 000
     with pytest.raises(GuardFailed):
         cases.fire(case, "approve", user("fchef"), {})
 
@@ -162,13 +169,28 @@ def test_reject_from_each_state_needs_a_motivation(ctx, state, actor):
     assert case.history[-1].comment == "Ryms inte i budgeten."
 
 
-@pytest.mark.parametrize("state, actor", [("council", "rad"), ("management", "fchef"),
-                                          ("political", "namnd")])
+@pytest.mark.parametrize("state, actor", [("council", "rad"), ("management", "fchef")])
 def test_return_for_refinement_needs_a_comment(ctx, state, actor):
     case = case_in(state)
     with pytest.raises(GuardFailed):
         cases.fire(case, "return", user(actor), {})
     cases.fire(case, "return", user(actor), {"comment": "Komplettera kalkylen."})
+    assert case.state == "refinement"
+
+
+def test_the_nämnd_sends_a_case_back_by_återremiss_not_by_return(ctx):
+    """Återremiss is the nämnd's own decision, with its paragraph and meeting date
+    (docs/decisions.md), not a plain return."""
+    case = case_in("political")
+    with pytest.raises(InvalidState):
+        cases.fire(case, "return", user("namnd"), {"comment": "Komplettera kalkylen."})
+    with pytest.raises(GuardFailed) as info:
+        cases.fire(case, "remit", user("namnd"), {})
+    assert [f.code for f in info.value.failures] == [
+        "decision_reference_missing", "meeting_date_missing", "comment_missing"]
+    cases.fire(case, "remit", user("namnd"), {"meeting_date": "2026-11-18",
+                                              "decision_reference": "§ 88",
+                                              "comment": "Komplettera kalkylen."})
     assert case.state == "refinement"
 
 
@@ -216,8 +238,10 @@ def test_merge_into_a_closed_case_is_refused(ctx):
 
 def test_refused_event_changes_nothing(ctx):
     case = case_in("management", cost_estimate_sek=None)
-    case.unit.department.delegation_limit_sek = 1
-    db.session.commit()
+    delegation.save_order(user("admin"), case.unit.department, {
+        "valid_from": "2020-01-01", "adopted_by": "Socialnämnden § 1",
+        "points": [{"number": "1", "title": "Investeringar", "decider": "forvaltningschef",
+                    "limit_sek": 1}]})
     before = (case.state, case.version, len(case.history))
     with pytest.raises(GuardFailed):
         cases.fire(case, "approve", user("fchef"), {"comment": "OK"})

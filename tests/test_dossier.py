@@ -147,17 +147,80 @@ def test_high_classification_needs_the_security_coordinators_sign_off(ctx):
 
 
 def test_direct_procurements_of_the_same_kind_are_summed_within_the_förvaltning(ctx):
+    """LOU 19 kap. 8 §: same kind, förvaltning and räkenskapsår add up; over the limit the
+    direct award is refused (a problem), naming the other case by number only."""
     first, second = case_in("refinement"), case_in("refinement")
     save(first, "procurement", {**PROCUREMENT, "estimated_value_sek": 400_000})
     view = save(second, "procurement", {**PROCUREMENT, "estimated_value_sek": 400_000,
                                         "kind": "digitala NYCKELSKÅP "})
     section = view.sections["procurement"]
     assert section.result.direct_sum_sek == 800_000
-    assert "800" in " ".join(str(f.params) for f in section.warnings)
+    assert section.result.same_kind_case_ids == (first.id,)
+    [problem] = [f for f in section.problems if f.code == "direct_sum_above_limit"]
+    assert problem.params == {"year": "2026", "sum": 800_000, "limit": 700_000,
+                              "cases": str(first.id)}
+    assert not view.complete
     other_unit = db.session.scalar(select(Unit).where(Unit.name == "Vårdcentral Hemse"))
     first.unit = other_unit  # another förvaltning does not count
     db.session.commit()
-    assert dossier.view(second).sections["procurement"].result.direct_sum_sek == 400_000
+    section = dossier.view(second).sections["procurement"]
+    assert (section.result.direct_sum_sek, section.problems) == (400_000, [])
+
+
+def _two_direct_awards_of_the_same_kind(other_value):
+    """A case in management with the helpers' 240 000 kr direct award, and another case in
+    the same förvaltning with a direct award of the same kind worth ``other_value``."""
+    decided = case_in("management")
+    other = case_in("refinement")
+    kind = decided.dossier.procurement["kind"]
+    save(other, "procurement", {**PROCUREMENT, "kind": kind, "estimated_value_sek": other_value})
+    return decided.id, other.id, kind
+
+
+def test_api_refuses_approve_over_the_aggregated_direct_award_limit_lou_19_kap_8(app, api):
+    """LOU 19 kap. 8 §: 240 000 + 460 001 = 700 001 > "högst" 700 000: approve and escalate
+    answer 409 with the reason naming the other case; at 700 000 exactly, approve goes through."""
+    with app.app_context():
+        case_id, other_id, kind = _two_direct_awards_of_the_same_kind(460_001)
+    fchef = api.headers("fchef")
+    for event in ("approve", "escalate"):
+        response = api.post(f"/api/v1/cases/{case_id}/events", headers=fchef,
+                            json={"event": event})
+        assert response.status_code == 409
+        [reason] = [r for r in response.get_json()["reasons"] if "Direktupphandling" in r]
+        assert reason.startswith("Direktupphandling är inte tillåten:")
+        assert f"(detta ärende och ärende {other_id})" in reason
+        assert re.search(r"700\s001 kr", reason) and "LOU 19 kap. 8 §" in reason
+        assert "Digital nyckelhantering" not in reason  # numbers only, never titles
+    problems = api.get(f"/api/v1/cases/{case_id}/dossier/procurement",
+                       headers=fchef).get_json()
+    assert problems["passed"] is False and problems["result"]["same_kind_case_ids"] == [other_id]
+    assert problems["result"]["thresholds"]["eu_threshold_preliminary"] is True
+    vu = api.headers("vu")
+    response = api.put(f"/api/v1/cases/{other_id}/dossier/procurement", headers=vu,
+                       json={**PROCUREMENT, "kind": kind, "estimated_value_sek": 460_000})
+    assert response.status_code == 200
+    response = api.post(f"/api/v1/cases/{case_id}/events", headers=fchef,
+                        json={"event": "approve"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["state"] == "approved"
+
+
+def test_web_ui_shows_the_swedish_reason_when_escalation_is_refused_lou_19_kap_8(app):
+    """LOU 19 kap. 8 §: the refusal reaches the web user as a shown Swedish reason; the
+    dossier page shows the preliminary EU threshold flag (SEK figure for 2026-2027 unconfirmed)."""
+    with app.app_context():
+        case_id, other_id, _kind = _two_direct_awards_of_the_same_kind(500_000)
+    fchef = login(app.test_client(), "fchef")
+    response = fchef.post(f"/cases/{case_id}/events/escalate", data={})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Direktupphandling är inte tillåten" in page
+    assert f"detta ärende och ärende {other_id}" in page
+    dossier_page = fchef.get(f"/cases/{case_id}/dossier").get_data(as_text=True)
+    assert 'data-flag="eu-threshold-preliminary"' in dossier_page
+    assert "preliminärt" in dossier_page and "ECB referenskurs" in dossier_page
+    assert "Direktupphandling är inte tillåten" in dossier_page
 
 
 # ---------------------------------------------------------------- JSON API

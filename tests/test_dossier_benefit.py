@@ -139,6 +139,44 @@ def test_example_two_by_hand():
     assert result.citizen_share == Decimal("0.56")
 
 
+def test_finance_only_npv_counts_financial_benefits_against_every_cost():
+    """Inera's nyttokalkyl keeps money recovered (finansiell) apart from reallocated time
+    (docs/dossier-rules.md). Example one: financial 200 000 kr a year against the costs
+    395 000, 50 000 and 50 000 kr: nets -195 000, 150 000, 150 000;
+    -195 000/1.03 + 150 000/1.0609 + 150 000/1.092727 = 89 340.25 → 89 340 kr."""
+    result = calculate(example_one())
+    assert result.financial_npv_sek == 89_340
+    assert result.npv_sek == 315_629  # the total keeps the reallocated time
+    assert result.to_dict()["financial_npv_sek"] == 89_340
+    # Example two: financial 10 000, 0, 30 000, 0 against costs 0, 105 688, 20 000, 0.
+    # 10 000/1.05 - 105 688/1.1025 + 10 000/1.157625 = 9 523.81 - 95 862.13 + 8 638.38
+    assert calculate(example_two()).financial_npv_sek == -77_700
+
+
+def test_the_stated_conventions_are_how_it_computes():
+    """docs/dossier-rules.md: end-of-year discounting from year 1, payback on the undiscounted
+    cumulative net, the benefit/cost ratio undiscounted; each has its explanation."""
+    from workflow.dossier.benefit import CONVENTIONS
+    assert set(CONVENTIONS) == {"discounting", "financial_npv", "payback", "ratio"}
+    result = calculate(BenefitCalculation(
+        horizon_years=2, discount_rate=Decimal("0.10"),
+        costs=[CostYear(year=1, investment_sek=100_000)],
+        benefits=[benefit(amounts=[55_000, 55_000])]))
+    assert [row.discounted_net_sek for row in result.yearly] == [-40_909, 45_455]  # /1.1, /1.21
+    assert result.payback_year == 2  # cumulative -45 000, +10 000 (undiscounted)
+    assert result.npv_sek == 4_545 and result.benefit_cost_ratio == Decimal("1.10")
+
+
+def test_model_messages_are_translated_before_they_are_filled_in():
+    """A validation message keeps its msgid and parameters apart (the API translates it)."""
+    from workflow.services.validation import field_errors
+    with pytest.raises(ValidationError) as caught:
+        BenefitCalculation.model_validate({"horizon_years": 3,
+                                           "costs": [{"year": 4, "running_sek": 1}]})
+    [(message, params)] = field_errors(caught.value)["body"]
+    assert "%(year)s" in message and params == {"year": 4, "horizon": 3}
+
+
 def test_to_dict_is_json_safe():
     data = calculate(example_one()).to_dict()
     assert json.loads(json.dumps(data)) == data

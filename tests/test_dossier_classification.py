@@ -42,6 +42,11 @@ def case(**changes):
     return CaseClassification.model_validate(data)
 
 
+# What sensitive personal data needs besides the flag: confidentiality 3 and a DPIA.
+SENSITIVE_READY = {"levels": {"confidentiality": 3, "integrity": 2, "availability": 1},
+                   "dpia_date": "2025-03-05", "dpia_reference": "Konsekvensbedömning SOF 2025/113"}
+
+
 def run(classification, objects=(), *, signed_off=False, today=TODAY):
     return evaluate(classification, list(objects), signed_off=signed_off, today=today)
 
@@ -312,7 +317,8 @@ def test_level_four_from_object_needs_analysis_even_if_own_is_lower():
 # --- personal data ---------------------------------------------------------------------------
 
 def test_sensitive_without_personal_is_contradiction():
-    result = run(case(personal_data=False, sensitive_personal_data=True))
+    result = run(case(personal_data=False, sensitive_personal_data=True, **SENSITIVE_READY),
+                 signed_off=True)
     assert codes(result.problems) == ["sensitive_without_personal_data"]
     assert result.personal_data and result.sensitive_personal_data
 
@@ -336,6 +342,56 @@ def test_personal_data_without_risk_analysis_warns_below_level_three():
     result = run(case(risk_analysis="", risk_analysis_date=None))
     assert result.problems == []
     assert codes(result.warnings) == ["personal_data_without_risk_analysis"]
+
+
+# --- sensitive personal data (GDPR art. 9 and 35) -------------------------------------------
+
+def test_sensitive_data_at_confidentiality_two_is_refused():
+    """GDPR art. 9 data is classified at least 3 (allvarlig) for confidentiality (SKR's KLASSA;
+    docs/dossier-rules.md): a problem that blocks the decision, not a warning."""
+    result = run(case(sensitive_personal_data=True, levels={"confidentiality": 2},
+                      dpia_date="2025-03-05", dpia_reference="DPIA SOF 2025/113"))
+    assert codes(result.problems) == ["sensitive_data_confidentiality_too_low"]
+    assert result.problems[0].params == {"level": 2, "required": 3}
+    assert not result.passes and result.needs_dpia
+
+
+def test_sensitive_data_at_three_without_a_dpia_is_refused():
+    """GDPR art. 35: processing art. 9 data on a large scale needs a konsekvensbedömning
+    (DPIA) before it starts; its date and where it is recorded are both required."""
+    for missing in ({"dpia_date": None}, {"dpia_reference": ""}, {"dpia_date": None,
+                                                                   "dpia_reference": ""}):
+        changes = {**SENSITIVE_READY, **missing}
+        result = run(case(sensitive_personal_data=True, **changes), signed_off=True)
+        assert codes(result.problems) == ["dpia_missing"], missing
+
+
+def test_sensitive_data_at_three_with_a_dpia_passes():
+    result = run(case(sensitive_personal_data=True, **SENSITIVE_READY), signed_off=True)
+    assert result.problems == [] and result.passes and result.needs_dpia
+    assert result.to_dict()["needs_dpia"] is True
+
+
+def test_a_dpia_dated_after_today_is_refused():
+    result = run(case(sensitive_personal_data=True, **{**SENSITIVE_READY,
+                                                       "dpia_date": "2025-06-16"}),
+                 signed_off=True)
+    assert codes(result.problems) == ["dpia_date_in_future"]
+    assert run(case(sensitive_personal_data=True, **{**SENSITIVE_READY,
+                                                     "dpia_date": "2025-06-15"}),
+               signed_off=True).problems == []  # today is fine
+
+
+def test_personal_data_that_is_not_sensitive_needs_no_dpia():
+    result = run(case())
+    assert result.problems == [] and not result.needs_dpia
+
+
+def test_the_dpia_fields_are_validated():
+    with pytest.raises(ValidationError):
+        case(dpia_date=20250305)
+    with pytest.raises(ValidationError):
+        case(dpia_reference="x" * 2001)
 
 
 # --- object reviews --------------------------------------------------------------------------

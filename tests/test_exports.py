@@ -25,7 +25,7 @@ PATHS = ("/exports/cases.csv", "/exports/cases.xlsx", "/exports/dossiers.csv")
 CASE_HEADERS = [
     "Nr", "Rubrik", "Läge", "Förvaltning", "Enhet", "Ursprung", "Inlämnad av", "Skapad",
     "Senast ändrad", "Kostnadsuppskattning (kr)", "Inriktning", "Prioritering", "Planerat år",
-    "Driftstart",
+    "Driftstart", "Diarienummer",
 ]
 DOSSIER_HEADERS = [
     "Nr", "Rubrik", "Läge", "Förvaltning", "Enhet", "Nyttokalkyl", "Kalkylperiod (år)",
@@ -129,6 +129,8 @@ def test_downloads_are_attachments_named_with_the_date(app, client):
 def test_case_csv_contents(app, client):
     with app.app_context():
         case = case_in("management")  # priority high, cost 240 000, direction given
+        # the registry's number (docs/decisions.md), set by the management
+        cases.update_case(user("fchef"), case, {"diarienummer": "SON 2026/77"})
         case_id, created = case.id, case.created_at
         draft_id = new_draft().id
     login(client, "vu")
@@ -142,7 +144,7 @@ def test_case_csv_contents(app, client):
         "Skapad": created.astimezone(STOCKHOLM).date().isoformat(),
         "Senast ändrad": row["Senast ändrad"], "Kostnadsuppskattning (kr)": "240000",
         "Inriktning": "Effektivisering, Intern nytta", "Prioritering": "Hög",
-        "Planerat år": "", "Driftstart": "",
+        "Planerat år": "", "Driftstart": "", "Diarienummer": "SON 2026/77",
     }
     assert datetime.fromisoformat(row["Senast ändrad"])  # ISO, YYYY-MM-DD HH:MM
     login(client, "medarbetare")
@@ -151,7 +153,7 @@ def test_case_csv_contents(app, client):
 
 def test_case_xlsx_contents(app, client):
     with app.app_context():
-        case_id = case_in("follow_up").id  # go-live date 2026-10-01
+        case_id = case_in("follow_up").id  # go-live date 2025-06-01
         refined_id = case_in("refinement").id  # no dossier
     login(client, "vu")
     workbook = read_xlsx(client.get("/exports/cases.xlsx"))
@@ -168,7 +170,7 @@ def test_case_xlsx_contents(app, client):
     assert row["Läge"] == "Nyttouppföljning" and row["Inlämnad av"] == "Anna Lindqvist"
     assert row["Kostnadsuppskattning (kr)"] == 240_000
     assert isinstance(row["Skapad"], datetime) and isinstance(row["Senast ändrad"], datetime)
-    assert row["Driftstart"] == datetime(2026, 10, 1)
+    assert row["Driftstart"] == datetime(2025, 6, 1)
     assert rows[refined_id]["Kostnadsuppskattning (kr)"] is None
     cells = {c.column_letter: c for c in sheet[2]}
     assert cells["J"].number_format == "#,##0" and cells["H"].number_format == "yyyy-mm-dd"

@@ -4,8 +4,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import pytest
+import requests
 from alembic.script import ScriptDirectory
+from process_support import development_server
 from sqlalchemy import text
+from werkzeug.serving import WSGIRequestHandler
 
 from helpers import IDEA, unit
 from workflow import create_app
@@ -70,6 +73,25 @@ def test_unreachable_database_is_unhealthy(tmp_path):
 def test_needs_no_login_even_where_everything_else_does(client):
     assert client.get("/cases").status_code == 302  # the rest of the app sends you to log in
     assert client.get("/healthz").status_code == 200
+
+
+def test_production_settings_tell_strangers_no_revision_nor_versions(make_app, monkeypatch):
+    """Neither DEBUG nor TESTING: /healthz leaves out the revision and the head, and the
+    development server's Server header names neither werkzeug nor Python. (Failed before:
+    both were shown.) EXPOSE_SERVER_DETAILS=1 shows the revision again."""
+    for name in ("server_version", "sys_version"):  # put back after the test
+        monkeypatch.setattr(WSGIRequestHandler, name, WSGIRequestHandler.__dict__.get(
+            name, getattr(WSGIRequestHandler, name)))
+    app = make_app(TESTING=False)
+    with development_server(app) as base:
+        response = requests.get(f"{base}/healthz", timeout=10)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "migrations": "current"}
+    server = response.headers.get("Server", "")
+    assert "Werkzeug" not in server and "Python" not in server and not server.strip()
+
+    shown = make_app(TESTING=False, EXPOSE_SERVER_DETAILS="1").test_client().get("/healthz")
+    assert shown.get_json()["revision"] == HEAD
 
 
 def test_head_is_read_from_the_scripts_at_start_up(app):

@@ -8,17 +8,20 @@ import json
 import logging
 import os
 import re
+import runpy
 import shutil
 import signal
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import requests
-from process_support import free_port, wait_for
+from process_support import development_server, free_port, wait_for
 
 from helpers import IDEA, unit
 from workflow import create_app
@@ -111,6 +114,9 @@ def test_anonymous_submission_and_status_link_leave_no_trace(app, client, json_l
         "/login", "/status/…"]
     text = json.dumps(lines, ensure_ascii=False)
     assert token not in text and SECRET_TITLE not in text and "/ideas" not in text
+    # The visit is not tied to whoever is logged in in that browser (it used to carry user_id).
+    [status_line] = [line for line in lines if line["path"] == "/status/…"]
+    assert "user_id" not in status_line
 
 
 def _record(name: str, level: int, message: str, args=None, exc_info=None) -> logging.LogRecord:
@@ -151,6 +157,72 @@ def test_gunicorn_access_lines(path, shown):
     assert kept is (shown is not None)
     if kept:
         assert record.getMessage() == f'203.0.113.9 "GET {shown} HTTP/1.1" 200 10 3ms rid=r1'
+
+
+STATUS_TOKEN = "Zq3-s3cr3t_t0ken"
+
+
+def test_development_server_and_flask_logs_hide_status_tokens(make_app, monkeypatch):
+    """werkzeug's access line and the app's error line ("unhandled error on GET <path>"), as
+    ``flask run`` writes them in the default text mode. (Failed before: both carried the
+    token.)"""
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    def broken(token):
+        raise RuntimeError("the status page failed")
+
+    app.add_url_rule("/status/<token>/test-failure", "test_status_failure", broken)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    loggers = [logging.getLogger("werkzeug"), app.logger]
+    for logger in loggers:
+        monkeypatch.setattr(logger, "disabled", False)  # Alembic's fileConfig disables them
+        monkeypatch.setattr(logger, "level", logging.INFO)
+        logger.addHandler(handler)
+    try:
+        with development_server(app) as base:
+            assert requests.get(f"{base}/status/{STATUS_TOKEN}").status_code == 404
+            assert requests.get(f"{base}/status/{STATUS_TOKEN}/test-failure").status_code == 500
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", stream.getvalue())  # werkzeug's colours
+    assert '"GET /status/… HTTP/1.1" 404' in text and "error on GET /status/…" in text
+    assert STATUS_TOKEN not in text
+
+
+def test_gunicorn_logger_class_hides_status_tokens_in_every_atom(tmp_path, monkeypatch):
+    """config/gunicorn.conf.py's logger class with its access-log format, and with a format
+    that prints every atom that could hold the path, on a synthetic request from the status
+    page (percent-encoded, with a Referer). (Failed before: there was no logger class.)"""
+    settings = runpy.run_path(str(PROJECT_ROOT / "config" / "gunicorn.conf.py"))
+    from gunicorn.config import Config
+    path, referer = f"/status/{STATUS_TOKEN}", f"https://ideer.example.se/status/{STATUS_TOKEN}"
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": f"/%73tatus/{STATUS_TOKEN}",
+               "PATH_INFO": path, "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1",
+               "REMOTE_ADDR": "203.0.113.9", "HTTP_REFERER": referer}
+    request = SimpleNamespace(headers=[("REFERER", referer)])
+    response = SimpleNamespace(status="200 OK", sent=512, headers=[("X-Request-ID", "r1")])
+    everything = '"%(r)s" %(U)s "%(f)s" %({referer}i)s %({raw_uri}e)s %({http_referer}e)s'
+    lines = []
+    for number, log_format in enumerate([settings["access_log_format"], everything]):
+        config, log_file = Config(), tmp_path / f"access{number}.log"
+        config.set("accesslog", str(log_file))
+        config.set("access_log_format", log_format)
+        logger = settings["logger_class"](config)
+        monkeypatch.setattr(logger.access_log, "disabled", False)
+        try:
+            logger.access(response, request, environ, timedelta(milliseconds=3))
+        finally:
+            for log in (logger.access_log, logger.error_log):
+                for log_handler in list(log.handlers):
+                    log_handler.close()
+                    log.removeHandler(log_handler)
+        lines.append(log_file.read_text().strip())
+    assert lines[0] == '203.0.113.9 "GET /status/… HTTP/1.1" 200 512 3ms rid=r1'
+    assert lines[1] == ('"GET /status/… HTTP/1.1" /status/… "https://ideer.example.se/status/…" '
+                        "https://ideer.example.se/status/… /status/… "
+                        "https://ideer.example.se/status/…")
 
 
 def test_unknown_log_format_stops_start_up(database_uri):
@@ -282,6 +354,10 @@ def test_gunicorn_json_logs(serve):
 def test_gunicorn_text_access_log(serve):
     served = serve("text")
     secrets = _exercise(served.base)
+    # Production settings: neither the server's version nor the schema revision for strangers.
+    health = requests.get(f"{served.base}/healthz")
+    assert health.headers["Server"] == "gunicorn"
+    assert sorted(health.json()) == ["database", "migrations", "status"]
     served.stop()
     access, errors = served.out.read_text(), served.err.read_text()
     assert re.search(r'"GET /login HTTP/1.1" 200 \d+ \d+ms rid=probe-1$', access, re.M), access

@@ -181,6 +181,8 @@ def test_minutes_as_pdf_contain_the_decisions(app):
     text = " ".join(" ".join(page.extract_text() for page in pages).split())
     assert "Protokoll" in text and title[:20] in text
     assert "Lägg i digitaliseringsplanen" in text and "Läggs i planen till 2029." in text
+    # each decided case with its diarienummer, or plainly none yet (docs/decisions.md)
+    assert "Diarienummer" in text and "ej tilldelat" in text
 
 
 def test_meetings_and_scores_over_the_api(app):

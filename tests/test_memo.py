@@ -45,9 +45,11 @@ def save(case, who="vu", **fields):
     return memo.save_memo(user(who), case, fields)
 
 
-def political_case(app) -> int:
+def pending_case(app) -> int:
+    """A case waiting for the management's decision, its memo not yet written (a case goes
+    to the nämnd only with the memo's förslag till beslut: docs/decisions.md)."""
     with app.app_context():
-        return case_in("political").id
+        return case_in("management").id
 
 
 def pdf_text(data: bytes) -> str:
@@ -60,20 +62,27 @@ def pdf_text(data: bytes) -> str:
 @pytest.mark.parametrize("who", ["vu", "fchef"])
 def test_developer_and_management_write_the_memo_while_the_decision_is_pending(ctx, state, who):
     case = case_in(state)
+    # before the nämnd the memo already holds its förslag till beslut (docs/decisions.md)
+    earlier = memo.version_of(memo.memo_for(case))
+    assert earlier == (1 if state == "political" else 0)
     assert memo.can_edit(user(who), case)
-    stored = save(case, who, proposal=PROPOSAL)
+    text = f"{PROPOSAL} ({who})"
+    stored = save(case, who, proposal=text)
     assert memo.memo_for(case) is stored
-    assert stored.proposal == PROPOSAL and stored.updated_by.username == who
-    assert stored.version == 1 and stored.summary == ""
+    assert stored.proposal == text and stored.updated_by.username == who
+    assert stored.version == earlier + 1 and stored.summary == ""
 
 
 @pytest.mark.parametrize("who", ["rad", "namnd", "infosak", "chef", "medarbetare"])
 def test_other_roles_may_read_but_not_write_the_memo(ctx, who):
     case = case_in("political")
+    written = memo.texts_of(memo.memo_for(case))  # the proposal the nämnd decides on
     assert not memo.can_edit(user(who), case)
     with pytest.raises(PermissionDenied):
-        save(case, who, proposal=PROPOSAL)
-    assert memo.memo_for(case) is None
+        save(case, who, proposal="Ett annat förslag", summary="Ändrat.")
+    db.session.expire_all()
+    assert memo.texts_of(memo.memo_for(case)) == written
+    assert memo.version_of(memo.memo_for(case)) == 1
 
 
 @pytest.mark.parametrize("state", ["council", "approved"])
@@ -86,7 +95,7 @@ def test_nobody_writes_the_memo_before_management_or_after_the_decision(ctx, sta
 
 
 def test_the_web_form_is_offered_to_writers_only_and_others_are_refused(app):
-    case_id = political_case(app)
+    case_id = pending_case(app)
     writer = login(app.test_client(), "fchef")
     page = writer.get(f"/cases/{case_id}/memo").get_data(as_text=True)
     assert 'id="proposal"' in page and f'action="/cases/{case_id}/memo"' in page
@@ -104,7 +113,7 @@ def test_the_web_form_is_offered_to_writers_only_and_others_are_refused(app):
 
 
 def test_staff_without_access_to_the_case_get_404(app):
-    case_id = political_case(app)
+    case_id = pending_case(app)
     client = login(app.test_client(), "lars")  # staff in another unit
     assert client.get(f"/cases/{case_id}/memo").status_code == 404
     assert client.get(f"/cases/{case_id}/memo.pdf").status_code == 404
@@ -117,7 +126,7 @@ def test_the_memo_form_refuses_a_post_without_csrf_token(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         seed_demo(with_cases=False)
-        case_id = case_in("political").id
+        case_id = case_in("management").id
     client = app.test_client()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
                       client.get("/login").get_data(as_text=True)).group(1)
@@ -134,7 +143,7 @@ def test_the_memo_form_refuses_a_post_without_csrf_token(make_app):
 
 
 def test_memo_pages_need_a_login(app):
-    case_id = political_case(app)
+    case_id = pending_case(app)
     response = app.test_client().get(f"/cases/{case_id}/memo.pdf")
     assert response.status_code == 302 and "/login" in response.location
 
@@ -150,7 +159,7 @@ def test_memo_pages_need_a_login(app):
     ({"decision": "x"}, "decision"),
 ])
 def test_bad_input_is_refused_and_the_memo_is_unchanged(ctx, fields, path):
-    case = case_in("political")
+    case = case_in("management")
     save(case, proposal=PROPOSAL, summary="Kort sammanfattning.")
     history = len(case.history)
     with pytest.raises(ValidationFailed) as info:
@@ -169,7 +178,7 @@ def test_a_text_of_exactly_the_limit_is_accepted_and_line_breaks_are_kept(ctx):
 
 
 def test_too_long_text_in_the_form_is_shown_beside_its_field(app):
-    case_id = political_case(app)
+    case_id = pending_case(app)
     client = login(app.test_client(), "vu")
     response = client.post(f"/cases/{case_id}/memo",
                            data={"version": "0", "proposal": PROPOSAL,
@@ -184,11 +193,11 @@ def test_too_long_text_in_the_form_is_shown_beside_its_field(app):
 
 
 def test_every_change_lands_in_the_history_with_before_and_after(ctx):
-    case = case_in("political")
+    case = case_in("management")
     save(case, proposal=PROPOSAL, summary="Första versionen.")
     entry = case.history[-1]
     assert (entry.event, entry.actor.username) == ("memo_changed", "vu")
-    assert entry.from_state == entry.to_state == "political"
+    assert entry.from_state == entry.to_state == "management"
     assert entry.data["changes"] == {
         "proposal": {"before": "", "after": PROPOSAL},
         "summary": {"before": "", "after": "Första versionen."}}
@@ -209,7 +218,7 @@ def test_every_change_lands_in_the_history_with_before_and_after(ctx):
 # ---------------------------------------------------------------- optimistic locking
 
 def test_a_stale_version_is_a_conflict_and_nothing_is_written(ctx):
-    case = case_in("political")
+    case = case_in("management")
     memo.save_memo(user("vu"), case, {"proposal": PROPOSAL}, expected_version=0)
     with pytest.raises(Conflict) as info:  # a second writer who also saw no memo
         memo.save_memo(user("fchef"), case, {"proposal": "Annat"}, expected_version=0)
@@ -223,7 +232,7 @@ def test_a_stale_version_is_a_conflict_and_nothing_is_written(ctx):
 
 
 def test_a_concurrent_update_between_read_and_write_is_a_conflict(ctx):
-    case = case_in("political")
+    case = case_in("management")
     stored = save(case, proposal=PROPOSAL)
     assert stored.version == 1  # loaded by this session
     with db.engine.connect() as other:  # another writer saves the memo meanwhile
@@ -237,7 +246,7 @@ def test_a_concurrent_update_between_read_and_write_is_a_conflict(ctx):
 
 
 def test_a_stale_form_gets_409_with_the_message(app):
-    case_id = political_case(app)
+    case_id = pending_case(app)
     client = login(app.test_client(), "vu")
     assert client.post(f"/cases/{case_id}/memo",
                        data={"version": "0", "proposal": PROPOSAL}).status_code == 302
@@ -250,12 +259,12 @@ def test_a_stale_form_gets_409_with_the_message(app):
 # ---------------------------------------------------------------- the document
 
 def test_the_document_has_the_header_and_the_dossier_sections_in_swedish(ctx):
-    case = case_in("political")
-    save(case, "fchef", proposal=PROPOSAL)
+    case = case_in("political")  # registered as SON 2026/123 when lifted to the nämnd
+    save(case, "fchef", proposal=PROPOSAL, summary="Nyckelskåpen ersätts av digitala lås.")
     document = memo.memo_document(case, date(2026, 11, 23))
     assert [s.heading for s in document.sections] == HEADINGS
     assert (document.department, document.committee) == ("Socialförvaltningen", "Socialnämnden")
-    assert document.reference == f"Ärende nr {case.id}"
+    assert document.reference == "SON 2026/123"  # the diarienummer (docs/decisions.md)
     assert document.date == "23 november 2026" and document.author == "Karin Gustafsson"
     assert document.section("proposal").text == PROPOSAL
     assert document.incomplete == () and document.total_cost_sek == 285_000
@@ -312,7 +321,7 @@ def test_a_missing_dossier_is_said_in_each_section(ctx):
 
 
 def test_the_memo_page_shows_the_sections_in_order_with_swedish_amounts(app):
-    case_id = political_case(app)
+    case_id = pending_case(app)
     client = login(app.test_client(), "vu")
     client.post(f"/cases/{case_id}/memo", data={"version": "0", "proposal": PROPOSAL,
                                                  "child_impact": "Inga barn berörs direkt."})
@@ -324,12 +333,13 @@ def test_the_memo_page_shows_the_sections_in_order_with_swedish_amounts(app):
     assert f"Total kostnad under kalkylperioden (3 år) {TOTAL_COST}" in page
     assert "Nettonytta (nytta minus kostnad) 115 000 kr" in page
     assert "Socialnämnden" in page and f"Ärende nr {case_id}" in page
+    assert "Diarienummer ej tilldelat" in page  # said plainly until the registry gives one
     assert "Handläggare Sofia Karlsson" in page and "Inga barn berörs direkt." in page
     assert f'href="/cases/{case_id}/memo.pdf"' in response.get_data(as_text=True)
 
 
 def test_the_document_stays_swedish_when_the_reader_chose_english(app):
-    case_id = political_case(app)
+    case_id = pending_case(app)
     client = login(app.test_client(), "rad")
     client.post("/language", data={"lang": "en"})
     page = page_text(client.get(f"/cases/{case_id}/memo"))
@@ -342,7 +352,7 @@ def test_the_document_stays_swedish_when_the_reader_chose_english(app):
 # ---------------------------------------------------------------- the PDF
 
 def test_the_pdf_holds_the_headings_the_proposal_and_the_total_cost(app):
-    case_id = political_case(app)
+    case_id = pending_case(app)
     client = login(app.test_client(), "vu")
     client.post(f"/cases/{case_id}/memo", data={"version": "0", "proposal": PROPOSAL})
     response = client.get(f"/cases/{case_id}/memo.pdf")
@@ -355,6 +365,7 @@ def test_the_pdf_holds_the_headings_the_proposal_and_the_total_cost(app):
         assert heading in content, heading
     assert PROPOSAL in content and TOTAL_COST in content
     assert "Socialnämnden" in content and "Sida 1 av" in content
+    assert "Diarienummer ej tilldelat" in content
     reader = PdfReader(io.BytesIO(response.data))
     assert reader.metadata.title == "Tjänsteutlåtande: Digital nyckelhantering i hemtjänsten"
     box = reader.pages[0].mediabox  # A4: 210 × 297 mm in points
@@ -362,7 +373,7 @@ def test_the_pdf_holds_the_headings_the_proposal_and_the_total_cost(app):
 
 
 def test_the_pdf_is_503_when_weasyprint_cannot_be_loaded(app, monkeypatch):
-    case_id = political_case(app)
+    case_id = pending_case(app)
     client = login(app.test_client(), "vu")
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # import fails as without WeasyPrint
     response = client.get(f"/cases/{case_id}/memo.pdf")

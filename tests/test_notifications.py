@@ -93,7 +93,8 @@ def test_acting_resets_the_clock(ctx):
 
 
 def test_benefit_checkpoints_ask_for_follow_up_at_6_and_12_months(ctx):
-    case = case_in("follow_up")  # went live 2026-10-01 with targets at 6 and 12 months
+    case = case_in("implementation")  # targets at 6 and 12 months after go-live
+    cases.fire(case, "go_live", user("vu"), {"go_live_date": "2026-10-01"})
     assert jobs.benefit_checkpoints(datetime(2027, 3, 31, 12, tzinfo=timezone.utc)) == 0
     assert jobs.benefit_checkpoints(datetime(2027, 4, 1, 12, tzinfo=timezone.utc)) == 1
     note = inbox("vu")[-1]

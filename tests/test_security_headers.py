@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import IDEA, unit
 from workflow.settings import PROJECT_ROOT
 
 ALWAYS = {
@@ -59,6 +60,32 @@ def test_a_page_after_login_is_not_cached(client):
     assert response.status_code == 200
     assert_security_headers(response)
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_answers_with_personal_data_or_a_status_link_are_not_stored(app, client, token):
+    """The API with a token, the anonymous confirmation (which shows the status link once) and
+    the status page say ``Cache-Control: no-store``, and the status page sends no Referer on;
+    a logged-in user's static files keep their caching. (Failed before: the API answers and
+    the status page said nothing, and static files were no-store after login.)"""
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.headers["Cache-Control"] == "no-store"
+
+    assert client.post("/login", data={"username": "vu", "password": "demo"}).status_code == 302
+    with app.app_context():
+        unit_id = unit().id
+    sent = client.post("/ideas/new", data={**IDEA, "unit_id": unit_id, "anonymous": "y",
+                                           "submit": "1"})
+    assert sent.status_code < 400 and sent.headers["Cache-Control"] == "no-store"
+    static = client.get("/static/style.css")
+    assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
+
+    token_path = re.search(r"/status/[A-Za-z0-9_-]+", sent.get_data(as_text=True)).group(0)
+    stranger = app.test_client()
+    for path in (token_path, "/status/finns-inte"):
+        page = stranger.get(path)
+        assert page.headers["Cache-Control"] == "no-store", path
+        assert page.headers["Referrer-Policy"] == "no-referrer", path
+    assert stranger.get(token_path).status_code == 200
 
 
 def test_the_api(client, token):

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -14,8 +14,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .dossier.procurement import load_thresholds
 from .extensions import babel, csrf, db, login_manager, migrate
-from .logging_setup import configure_logging
+from .logging_setup import configure_logging, is_unlogged, loggable_path
 from .prioritisation import load_config as load_prioritisation
+from .server_details import exposes_server_details, hide_dev_server_banner
 from .services.dossier import THRESHOLDS_KEY
 from .services.notifications import RULES_KEY, load_rules
 from .services.portfolio import TARGETS_KEY, load_targets
@@ -65,6 +66,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     _quiet_submission_logs()
     app.after_request(_security_headers)
+    if not exposes_server_details(app):
+        hide_dev_server_banner()
     return app
 
 
@@ -81,6 +84,7 @@ def _select_locale() -> str:
 
 def _init_login(app: Flask) -> None:
     from .models import User
+    from .services import accounts
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -94,8 +98,13 @@ def _init_login(app: Flask) -> None:
             return None
         # Every logged-in page reads the roles (menu, access checks): load them in the same
         # statement as the user.
-        return db.session.get(User, int(user_id),
-                              options=[joinedload(User.role_assignments)])
+        user = db.session.get(User, int(user_id), options=[joinedload(User.role_assignments)])
+        # A session ends on the server when its user logs out anywhere or gets a new password:
+        # a (copied) cookie of an older session generation is refused.
+        if user is None or not accounts.session_is_current(
+                user, session.get(accounts.SESSION_GENERATION_KEY)):
+            return None
+        return user
 
 
 class _DropSubmissionAccessLog(logging.Filter):
@@ -125,6 +134,10 @@ def _security_headers(response):
         "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if has_request_context() and loggable_path(request.path) != request.path:
+        # A status link's token must not travel on in a Referer (to the static files, whose
+        # requests a proxy's access log may record with their Referer).
+        response.headers["Referrer-Policy"] = "no-referrer"
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
@@ -133,6 +146,18 @@ def _security_headers(response):
         # that a plain-HTTP development server never pins browsers to HTTPS.
         response.headers.setdefault("Strict-Transport-Security",
                                     "max-age=31536000; includeSubDomains")
-    if current_user and getattr(current_user, "is_authenticated", False):
-        response.headers.setdefault("Cache-Control", "no-store")
+    if (has_request_context() and request.endpoint != "static" and _private_answer()
+            and "no-store" not in response.headers.get("Cache-Control", "")):
+        response.headers["Cache-Control"] = "no-store"  # static files keep their caching
     return response
+
+
+def _private_answer() -> bool:
+    """Whether an answer may carry personal data or a status link, and so must not be kept
+    by the browser or any cache: every answer to a logged-in user (web session or API token),
+    on a status-link page, and from the anonymous submission endpoints (the confirmation that
+    shows the status link once)."""
+    path = request.path
+    if loggable_path(path) != path or is_unlogged(path) or g.get("api_user") is not None:
+        return True
+    return bool(getattr(current_user, "is_authenticated", False))

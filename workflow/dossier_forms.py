@@ -300,14 +300,20 @@ class ClassificationForm(FlaskForm):
     risk_analysis_date = DateField(_l("Datum för riskanalysen"), validators=[Optional()])
     security_protection_analysis = TextAreaField(_l("Säkerhetsskyddsanalys (krävs på nivå 4)"))
     risk_of_not_developing = TextAreaField(_l("Risken med att inte utveckla"))
+    dpia_date = DateField(_l("Datum för konsekvensbedömningen (DPIA)"), validators=[Optional()])
+    dpia_reference = TextAreaField(
+        _l("Konsekvensbedömning avseende dataskydd (GDPR art. 35): var den finns eller vad den "
+           "kom fram till"),
+        description=_l("Krävs när lösningen hanterar känsliga personuppgifter (GDPR art. 9)."))
     save = SubmitField(_l("Spara klassningen"))
 
 
 def classification_form(document: Mapping[str, Any] | None, objects: Iterable,
                         formdata=None) -> ClassificationForm:
     data = dict(document or {})
-    if isinstance(data.get("risk_analysis_date"), str):
-        data["risk_analysis_date"] = date.fromisoformat(data["risk_analysis_date"])
+    for name in ("risk_analysis_date", "dpia_date"):
+        if isinstance(data.get(name), str):
+            data[name] = date.fromisoformat(data[name])
     if "levels" in data:
         data["levels"] = {k: str(v) for k, v in data["levels"].items()}
     form = ClassificationForm(formdata=formdata, data=data, prefix="classification")
@@ -328,6 +334,8 @@ def classification_document(form: ClassificationForm) -> dict[str, Any]:
         "risk_analysis_date": form.risk_analysis_date.data,
         "security_protection_analysis": form.security_protection_analysis.data or "",
         "risk_of_not_developing": form.risk_of_not_developing.data or "",
+        "dpia_date": form.dpia_date.data,
+        "dpia_reference": form.dpia_reference.data or "",
     }
 
 

@@ -91,6 +91,14 @@ class CaseEditForm(CaseFieldsForm):
     submit = SubmitField(_l("Spara ändringar"))
 
 
+class DiarienummerForm(FlaskForm):
+    """The registrar or the management set or correct the case's diarienummer
+    (docs/decisions.md)."""
+    version = HiddenField()
+    diarienummer = StringField(_l("Diarienummer"), validators=[Optional(), Length(max=60)])
+    submit = SubmitField(_l("Spara diarienumret"))
+
+
 class CommentForm(FlaskForm):
     body = TextAreaField(_l("Kommentar"), validators=[DataRequired(), Length(max=TEXT_MAX)])
     submit = SubmitField(_l("Lägg till kommentar"))
@@ -102,6 +110,8 @@ _FIELD_TYPES = {
     "number": lambda label: StringField(label, validators=[Optional()]),
     "case": lambda label: IntegerField(label, validators=[Optional(), NumberRange(min=1)]),
 }
+# Text fields that hold a short reference, not prose: one line (docs/decisions.md).
+SINGLE_LINE_FIELDS = {"diarienummer": 60, "decision_reference": 40}
 
 
 @lru_cache(maxsize=None)
@@ -114,6 +124,9 @@ def event_form_class(process_key: tuple[str, int], event: EventSpec, lang: str) 
             choices = [SelectChoice("", "—")] + [SelectChoice(c.value, c.label.get(lang))
                                                  for c in spec.choices]
             attributes[spec.name] = SelectField(label, choices=choices, validators=[Optional()])
+        elif spec.type == "text" and spec.name in SINGLE_LINE_FIELDS:
+            attributes[spec.name] = StringField(label, validators=[
+                Optional(), Length(max=SINGLE_LINE_FIELDS[spec.name])])
         else:
             attributes[spec.name] = _FIELD_TYPES[spec.type](label)
     attributes["submit"] = SubmitField(event.label.get(lang))

@@ -3,7 +3,9 @@ JSON object per line from the web app, the scheduler and gunicorn (config/gunico
 
 What never reaches a log line: request bodies and query strings (passwords, tokens, idea
 texts), SQL parameters (``hide_parameters`` in JSON mode), the secret token of a status link
-(``/status/…`` is logged as such), and anything at all about the anonymous submission paths
+(``/status/…`` is logged as such, in any message of any logger that passes a filter here, in
+werkzeug's and gunicorn's access lines, and a status-link visit is not tied to the user who
+may be logged in), and anything at all about the anonymous submission paths
 (``UNLOGGED_PATHS``): their requests are not logged, and an error while handling one is kept
 only as "an error happened", without path, message or traceback.
 
@@ -35,6 +37,9 @@ _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}\Z")
 # The path segment after these prefixes is a secret (the anonymous submitter's status link).
 SECRET_PATH_PREFIXES = ("/status/",)
 REDACTED = "…"
+# Such a path anywhere in a text (a message, a request line, a Referer header).
+_SECRET_IN_TEXT = re.compile(
+    "(" + "|".join(re.escape(prefix) for prefix in SECRET_PATH_PREFIXES) + r")[^\s?#&\"']+")
 QUIET_PATHS = ("/healthz",)  # polled every few seconds: logged at DEBUG only
 WITHHELD_MESSAGE = "error while handling an anonymous submission request (details withheld)"
 
@@ -69,6 +74,27 @@ def loggable_path(path: str) -> str:
     return path
 
 
+def redact_secrets(text: str) -> str:
+    """``text`` with every status-link token replaced, e.g. ``GET /status/… HTTP/1.1``."""
+    if not any(prefix in text for prefix in SECRET_PATH_PREFIXES):
+        return text
+    return _SECRET_IN_TEXT.sub(lambda match: match.group(1) + REDACTED, text)
+
+
+def redact_access_atoms(atoms: dict[str, Any]) -> dict[str, Any]:
+    """gunicorn's access-log atoms without status-link tokens, whatever the format uses:
+    path, request line, Referer, request and response headers, environ."""
+    redacted = {key: redact_secrets(value) if isinstance(value, str) else value
+                for key, value in atoms.items()}
+    path = atoms.get("U")
+    if isinstance(path, str) and loggable_path(path) != path:
+        # The raw URI may spell the path differently (percent-encoded): replace it whole.
+        shown = loggable_path(path)
+        redacted["r"] = f"{atoms.get('m', '-')} {shown} {atoms.get('H', '-')}"
+        redacted["{raw_uri}e"] = shown
+    return redacted
+
+
 # --- the app: request id and request lines ---------------------------------------------------
 
 
@@ -85,6 +111,12 @@ def configure_logging(app: Flask) -> None:
         install_json_root_handler(app.config.get("LOG_LEVEL") or "INFO")
     app.before_request(_start_request)
     app.after_request(_finish_request)
+    # In text mode nothing else filters the development server's access lines nor Flask's
+    # "Exception on /status/<token> [GET]".
+    for name in ("werkzeug", app.logger.name):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecretPaths) for f in logger.filters):
+            logger.addFilter(RedactSecretPaths())
 
 
 def install_json_root_handler(level: str | int = "INFO") -> None:
@@ -141,9 +173,10 @@ def current_user_id() -> int | None:
 def request_fields() -> dict[str, Any]:
     if not has_request_context():
         return {}
+    path = loggable_path(request.path)
     fields: dict[str, Any] = {"request_id": g.get("request_id"), "method": request.method,
-                              "path": loggable_path(request.path)}
-    user_id = current_user_id()
+                              "path": path}
+    user_id = current_user_id() if path == request.path else None  # no user on /status/…
     if user_id is not None:
         fields["user_id"] = user_id
     return fields
@@ -194,20 +227,41 @@ def _record_path(record: logging.LogRecord) -> str | None:
 
 class PrivacyFilter(logging.Filter):
     """Drops every record about an anonymous submission path (an error is kept, stripped of
-    everything but its level and logger) and hides status-link tokens in access lines."""
+    everything but its level and logger) and hides status-link tokens in access lines and
+    in every message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         path = _record_path(record)
-        if path is None:
-            return True
-        if is_unlogged(path):
+        if path is not None and is_unlogged(path):
             if record.levelno < logging.ERROR or record.name == "gunicorn.access":
                 return False
             _withhold(record)
             return True
         if record.name == "gunicorn.access" and isinstance(record.args, dict):
-            record.args["U"] = loggable_path(path)
+            record.args.update(redact_access_atoms(record.args))
+        _redact_message(record)
         return True
+
+
+class RedactSecretPaths(logging.Filter):
+    """Replaces status-link tokens in a record's message (werkzeug's access line, Flask's
+    "Exception on /status/<token> [GET]", gunicorn's "Error handling request /status/…")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        _redact_message(record)
+        return True
+
+
+def _redact_message(record: logging.LogRecord) -> None:
+    if isinstance(record.args, dict):  # gunicorn's access atoms: see redact_access_atoms
+        return
+    try:
+        message = record.getMessage()
+    except (TypeError, ValueError):  # a broken format: logging reports it itself
+        return
+    redacted = redact_secrets(message)
+    if redacted != message:
+        record.msg, record.args = redacted, None
 
 
 def _withhold(record: logging.LogRecord) -> None:

@@ -61,6 +61,10 @@ class Region(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     # Whether approved and closed cases are shown on the public transparency page.
     public_page: Mapped[bool] = mapped_column(default=False)
+    # The registry's diarienummer format (a regular expression) and an example of it; None:
+    # config/settings.toml [decisions] (docs/decisions.md).
+    diarienummer_pattern: Mapped[Optional[str]] = mapped_column(String(200))
+    diarienummer_example: Mapped[Optional[str]] = mapped_column(String(60))
 
     departments: Mapped[list["Department"]] = relationship(back_populates="region",
                                                            order_by="Department.name")
@@ -142,6 +146,9 @@ class User(UserMixin, db.Model):
     external_id: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
     external_subject: Mapped[Optional[str]] = mapped_column(String(512), unique=True)
     is_active_user: Mapped[bool] = mapped_column(default=True)
+    # Kept in the session cookie at login and compared on every request; logging out or a new
+    # password raises it, so every copy of an older session cookie stops working.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
 
     region: Mapped[Region] = relationship()
@@ -252,7 +259,8 @@ class ApiToken(db.Model):
 
 
 class LoginThrottle(db.Model):
-    """Recent failed password logins for one username or one address (services/login_guard).
+    """Recent failed password logins for one username and address, one address or one
+    username (services/login_guard).
 
     In the database so that every worker and host counts the same attempts; ``key`` is a keyed
     digest, so neither typed usernames (sometimes passwords) nor addresses are stored."""
@@ -264,6 +272,8 @@ class LoginThrottle(db.Model):
     failures: Mapped[int] = mapped_column(default=0, server_default="0")
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     locked_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Locks of this key lately: each further lock lasts twice as long (up to a ceiling).
+    locks: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Case(db.Model):
@@ -296,6 +306,8 @@ class Case(db.Model):
     # Implementation: the plan and what it came to (filled in by the developer).
     planned_go_live: Mapped[Optional[date]]
     actual_cost_sek: Mapped[Optional[int]] = mapped_column(BigInteger)
+    # The nämnd's registration number once the case is registered (e.g. "SON 2026/123").
+    diarienummer: Mapped[Optional[str]] = mapped_column(String(60))
     merged_into_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -718,6 +730,41 @@ class StoredProcessDefinition(db.Model):
     loaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
 
     loaded_by: Mapped[Optional[User]] = relationship()
+
+
+class DelegationOrder(db.Model):
+    """One version of a förvaltning's delegationsordning (docs/delegation.md). Versions are
+    never changed: an edit adds the next version, and decisions record the version they used."""
+
+    __tablename__ = "delegation_orders"
+    __table_args__ = (UniqueConstraint("department_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    version: Mapped[int]
+    valid_from: Mapped[date]
+    # The nämnd's decision adopting this version, e.g. "Socialnämnden 2026-01-28 § 12".
+    adopted_by: Mapped[str] = mapped_column(String(300), default="")
+    # [{number, title, decider, limit_sek | limit_pbb, conditions}, ...]
+    points: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+    department: Mapped[Department] = relationship()
+    created_by: Mapped[Optional[User]] = relationship()
+
+
+class PriceBaseAmount(db.Model):
+    """A year's prisbasbelopp added by an administrator (config/prisbasbelopp.toml holds the
+    known years; a row here adds a year or corrects one)."""
+
+    __tablename__ = "price_base_amounts"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    amount_sek: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
 
 
 class AppendOnlyViolation(RuntimeError):

@@ -18,6 +18,7 @@ from werkzeug.security import generate_password_hash
 from .extensions import db
 from .models import (
     Case,
+    DelegationOrder,
     Department,
     DimiosRound,
     InfoObject,
@@ -29,8 +30,9 @@ from .models import (
     User,
     utcnow,
 )
-from .services import cases, dossier, follow_up, plan
+from .services import cases, dossier, follow_up, memo, plan
 from .settings import PROJECT_ROOT
+from .states import delegation as delegation_rules
 from .states.yaml_io import safe_load
 
 SEED_DIR = PROJECT_ROOT / "seeds"
@@ -144,6 +146,13 @@ def _load_organisation(data: dict[str, Any]) -> tuple[Region, dict[str, Unit], d
                                 committee_name=item.get("committee"))
         departments[department.name] = department
         db.session.add(department)
+        if "delegation_order" in item:
+            order = item["delegation_order"]
+            db.session.add(DelegationOrder(
+                department=department, version=1, valid_from=_as_date(order["valid_from"]),
+                adopted_by=order["adopted_by"], points=[
+                    delegation_rules.point_from_dict(point).as_dict()
+                    for point in order["points"]]))
         for name in item["units"]:
             units[name] = Unit(department=department, name=name)
             db.session.add(units[name])
@@ -232,6 +241,9 @@ def _load_case(item: dict[str, Any], units: dict[str, Unit], users: dict[str, Us
             continue
         if "sign_off" in step:
             dossier.sign_off_classification(actor, case, now=moment)
+            continue
+        if "memo" in step:  # the tjänsteutlåtande before the nämnd (docs/decisions.md)
+            memo.save_memo(actor, case, step["memo"], now=moment)
             continue
         if "report" in step:
             fields = dict(step["report"])

@@ -34,6 +34,9 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         "PAGE_SIZE": int(app["page_size"]),
         "API_TOKEN_LIFETIME_DAYS": int(api["token_lifetime_days"]),
         "DEFAULT_DELEGATION_LIMIT_SEK": int(organisation["default_delegation_limit_sek"]),
+        "PRISBASBELOPP_FILE": CONFIG_DIR / "prisbasbelopp.toml",
+        "DIARIENUMMER_PATTERN": defaults["decisions"]["diarienummer_pattern"],
+        "DIARIENUMMER_EXAMPLE": defaults["decisions"]["diarienummer_example"],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
@@ -44,6 +47,8 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         "LOGIN_WINDOW_MINUTES": int(login["window_minutes"]),
         "LOGIN_LOCK_MINUTES": int(login["lock_minutes"]),
         "LOGIN_IP_MAX_FAILURES": int(login["ip_max_failures"]),
+        "LOGIN_LOCK_MAX_MINUTES": int(login["lock_max_minutes"]),
+        "LOGIN_ACCOUNT_MAX_FAILURES": int(login["account_max_failures"]),
         # Single sign-on with OpenID Connect (workflow/sso.py, docs/sso.md): off without an
         # issuer. LOCAL_LOGIN=0 switches passwords off (web and API).
         "LOCAL_LOGIN": os.environ.get("LOCAL_LOGIN", "1") != "0",
@@ -75,6 +80,9 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES") or 0),
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        # Versions and the schema revision for callers who have not logged in (Server header,
+        # /healthz): unset shows them only with DEBUG or TESTING (workflow/server_details.py).
+        "EXPOSE_SERVER_DETAILS": os.environ.get("EXPOSE_SERVER_DETAILS"),
     }
     settings.update(overrides or {})
     return settings

@@ -1,6 +1,7 @@
 """Helpers the Jinja templates use to show process data in the user's language."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Flask
@@ -27,6 +28,7 @@ CASE_FIELD_LABELS = {
     "title": N_("Rubrik"), "need": N_("Behov"), "effect": N_("Förväntad effekt"),
     "cost_estimate_sek": N_("Kostnadsuppskattning"), "direction": N_("Inriktning"),
     "planned_go_live": N_("Planerad driftstart"), "actual_cost_sek": N_("Faktisk kostnad"),
+    "diarienummer": N_("Diarienummer"),
 }
 DOSSIER_FIELD_LABELS = {
     "estimated_value_sek": N_("Uppskattat kontraktsvärde"), "contract_years": N_("Avtalstid"),
@@ -91,6 +93,34 @@ def choice_label(process: Process, event: str, name: str, value: Any) -> Any:
     spec = _event_field(process, event, name)
     choice = next((c for c in spec.choices if c.value == value), None) if spec else None
     return localized(choice.label) if choice else value
+
+
+# The nämnd's decisions in plain language, for the submitter (docs/decisions.md).
+PLAIN_COMMITTEE_DECISIONS = {
+    "decide_yes": N_("Nämnden sa ja till förslaget"),
+    "decide_no": N_("Nämnden sa nej till förslaget"),
+    "remit": N_("Nämnden skickade tillbaka förslaget för mer utredning (återremiss)"),
+}
+
+
+def committee_decision(entry: Any, plain: bool = False) -> str:
+    """The nämnd's decision (bifall, avslag, återremiss) with the nämnd, the day of its
+    meeting and the paragraph of its minutes, e.g. "Återremiss: Socialnämnden, sammanträdet
+    18 november 2026, § 87" (docs/decisions.md)."""
+    from .services.cases import COMMITTEE_DECISIONS
+    data = entry.data or {}
+    day = data.get("meeting_date")
+    try:
+        day = format_date(date.fromisoformat(day), "long")
+    except (TypeError, ValueError):
+        day = day or "—"
+    params = {"committee": data.get("committee") or gettext("Nämnden"), "date": day,
+              "paragraph": data.get("decision_reference") or "§ —"}
+    if plain:
+        return gettext("%(outcome)s (%(committee)s, sammanträdet %(date)s, %(paragraph)s).",
+                       outcome=gettext(PLAIN_COMMITTEE_DECISIONS[entry.event]), **params)
+    return gettext("%(outcome)s: %(committee)s, sammanträdet %(date)s, %(paragraph)s",
+                   outcome=gettext(COMMITTEE_DECISIONS[entry.event]), **params)
 
 
 def display_names(user_ids: list[int]) -> list[str]:
@@ -164,20 +194,26 @@ def init_app(app: Flask) -> None:
         from flask_login import current_user
 
         from .services.access import is_region_admin
+        from .services.delegation import READERS
         from .services.notifications import unread_count
         from .services.portfolio import can_read
         if getattr(current_user, "is_authenticated", False):
             return {"unread_count": unread_count(current_user),
                     "portfolio_reader": can_read(current_user),
-                    "region_admin": is_region_admin(current_user)}
-        return {"unread_count": 0, "portfolio_reader": False, "region_admin": False}
+                    "region_admin": is_region_admin(current_user),
+                    # who files the anmälan av delegationsbeslut (docs/delegation.md)
+                    "delegation_reader": any(a.role in READERS and a.unit_id is None
+                                             for a in current_user.roles)}
+        return {"unread_count": 0, "portfolio_reader": False, "region_admin": False,
+                "delegation_reader": False}
     app.jinja_env.globals.update(localized=localized, language=language, wrap_label=wrap,
                                  event_label=event_label, state_name=state_name,
                                  event_field_label=event_field_label, choice_label=choice_label,
                                  field_label=field_label, field_value=field_value,
                                  failure_text=failure_text, percent=percent,
                                  state_label=state_label, state_plain=state_plain,
-                                 process_of_case=process_of, display_names=display_names)
+                                 process_of_case=process_of, display_names=display_names,
+                                 committee_decision=committee_decision)
     app.jinja_env.filters.update(
         sek=sek,
         number=lambda value: "—" if value is None else format_decimal(value),

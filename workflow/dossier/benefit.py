@@ -1,4 +1,5 @@
-"""Benefit calculation (nyttokalkyl), DOMAIN.md §4.
+"""Benefit calculation (nyttokalkyl); the conventions and their sources are in
+docs/dossier-rules.md ("Nyttokalkyl").
 
 Shape: Inera's nyttokalkyl template, built on E-delegationen's (now DIGG's) *Vägledning i
 nyttorealisering*, with the colours of PENG (Prioritera Enligt NyttoGrunder):
@@ -30,6 +31,10 @@ again. ``DEFAULTS`` holds the defaults (5 years, 3 %, 450 kr/h, checkpoints at 6
 
 Money conventions: kronor are whole ints; Decimal precision is kept inside the calculation and
 rounding is half up (away from zero for negative amounts, ``ROUND_HALF_UP``), done last.
+
+Figure conventions, shown beside the figures (``CONVENTIONS``): end-of-year discounting from
+year 1; the payback year from the undiscounted cumulative net; the benefit/cost ratio
+undiscounted; the finance-only net present value beside the total one.
 """
 from __future__ import annotations
 
@@ -50,7 +55,7 @@ from pydantic import (
 )
 
 from workflow.states.guards import Failure
-from workflow.states.i18n import N_
+from workflow.states.i18n import N_, MessageError, Texts
 
 # --- Labels ------------------------------------------------------------------------------------
 
@@ -112,6 +117,7 @@ RESULT_LABELS: dict[str, str] = {
     "discounted_net_sek": N_("Nuvärde av nettonyttan (kr)"),
     "cumulative_net_sek": N_("Ackumulerad nettonytta (kr)"),
     "npv_sek": N_("Nettonuvärde (kr)"),
+    "financial_npv_sek": N_("Nuvärde av enbart finansiell nytta (kr)"),
     "payback_year": N_("Återbetalningsår"),
     "benefit_cost_ratio": N_("Nytta per kostnadskrona"),
     "total_cost_sek": N_("Total kostnad (kr)"),
@@ -121,6 +127,20 @@ RESULT_LABELS: dict[str, str] = {
     "reallocation_sek": N_("Omfördelning (kr)"),
     "non_monetary_count": N_("Nyttor som inte värderas i pengar (antal)"),
     "citizen_share": N_("Andel av nyttan som går till medborgare/brukare"),
+}
+
+# How the figures are computed, shown beside them (docs/dossier-rules.md, "Nyttokalkyl").
+CONVENTIONS: dict[str, str] = {
+    "discounting": N_("Nuvärdet diskonterar varje års netto vid årets slut, från år 1: år 1 "
+                      "delas med (1 + kalkylräntan), år 2 med (1 + kalkylräntan)², och så "
+                      "vidare."),
+    "financial_npv": N_("Nuvärdet av enbart finansiell nytta räknar bara med pengar som tas "
+                        "hem (kategorin Finansiell) minus alla kostnader; omfördelad tid ingår "
+                        "inte."),
+    "payback": N_("Återbetalningsåret är det första år då den ackumulerade nettonyttan, utan "
+                  "diskontering, är noll eller mer."),
+    "ratio": N_("Nytta per kostnadskrona är summan av nyttan i pengar delad med summan av "
+                "kostnaderna, utan diskontering."),
 }
 
 # E-delegationen's questions after "what is it" (the description), in the guidance's order.
@@ -234,9 +254,9 @@ class Benefit(_Input):
         months = [c.months_after_go_live for c in self.checkpoints]
         repeated = sorted({m for m in months if months.count(m) > 1})
         if repeated:
-            raise ValueError(N_(
+            raise MessageError(N_(
                 "Uppföljningen %(months)s månader efter driftstart finns flera gånger. "
-                "Ange varje tidpunkt en gång.") % {"months": repeated[0]})
+                "Ange varje tidpunkt en gång."), {"months": repeated[0]})
         return self
 
 
@@ -261,21 +281,21 @@ class BenefitCalculation(_Input):
         years = [cost.year for cost in self.costs]
         for year in years:
             if years.count(year) > 1:
-                raise ValueError(N_(
+                raise MessageError(N_(
                     "År %(year)s finns flera gånger bland kostnaderna. Samla årets kostnader "
-                    "på en rad.") % {"year": year})
+                    "på en rad."), {"year": year})
             if year > horizon:
-                raise ValueError(N_(
+                raise MessageError(N_(
                     "Kostnaden för år %(year)s ligger utanför kalkylperioden på %(horizon)s år. "
-                    "Förläng kalkylperioden eller ta bort året.")
-                    % {"year": year, "horizon": horizon})
+                    "Förläng kalkylperioden eller ta bort året."),
+                    {"year": year, "horizon": horizon})
         for number, benefit in enumerate(self.benefits, start=1):
             if len(benefit.amounts_sek) > horizon:
-                raise ValueError(N_(
+                raise MessageError(N_(
                     "Nytta %(number)s har belopp för %(count)s år men kalkylperioden är "
                     "%(horizon)s år. Ta bort beloppen efter år %(horizon)s eller förläng "
-                    "kalkylperioden.")
-                    % {"number": number, "count": len(benefit.amounts_sek), "horizon": horizon})
+                    "kalkylperioden."),
+                    {"number": number, "count": len(benefit.amounts_sek), "horizon": horizon})
         return self
 
 
@@ -316,6 +336,9 @@ class BenefitResult:
     discount_rate: Decimal
     yearly: tuple[YearRow, ...]
     npv_sek: int
+    # Net present value of the financial benefits alone minus every cost: the money the
+    # organisation actually gets back (Inera keeps it apart from omfördelning).
+    financial_npv_sek: int
     payback_year: int | None
     benefit_cost_ratio: Decimal | None
     total_cost_sek: int
@@ -335,6 +358,7 @@ class BenefitResult:
             "discount_rate": str(self.discount_rate),
             "yearly": [row.to_dict() for row in self.yearly],
             "npv_sek": self.npv_sek,
+            "financial_npv_sek": self.financial_npv_sek,
             "payback_year": self.payback_year,
             "benefit_cost_ratio": _str_or_none(self.benefit_cost_ratio),
             "total_cost_sek": self.total_cost_sek,
@@ -380,11 +404,14 @@ def yearly_costs(calc: BenefitCalculation) -> list[int]:
     return costs
 
 
-def _yearly_money(benefits: Iterable[Benefit], horizon: int) -> list[int]:
-    """Monetary benefit per year 1..horizon; benefits not valued in money never count."""
+def _yearly_money(benefits: Iterable[Benefit], horizon: int,
+                  categories: Iterable[str] = MONEY_CATEGORIES) -> list[int]:
+    """Monetary benefit per year 1..horizon of the benefits in ``categories`` (by default
+    financial and reallocation); benefits not valued in money never count."""
     money = [0] * horizon
+    wanted = frozenset(categories) & MONEY_CATEGORIES
     for benefit in benefits:
-        if benefit.in_money:
+        if benefit.category in wanted:
             for index, amount in enumerate(benefit.amounts_sek[:horizon]):
                 money[index] += amount
     return money
@@ -454,7 +481,9 @@ def calculate(calc: BenefitCalculation) -> BenefitResult:
     the rows may differ from ``npv_sek`` by a krona or two. The payback year is the first year
     whose cumulative undiscounted net is ≥ 0 once some cost has occurred (see
     ``_payback_year`` for a calculation without costs). The benefit/cost ratio is total
-    monetary benefit / total cost (undiscounted), None without costs. ``citizen_share`` is the
+    monetary benefit / total cost (undiscounted), None without costs. ``financial_npv_sek`` is
+    the same discounting over the financial benefits alone minus every cost (reallocated time
+    brings no money back). ``citizen_share`` is the
     citizens' part of the monetary benefit, None without monetary benefit.
 
     A calculation marked "ej tillämplig" is still computed from what was entered, and the
@@ -463,10 +492,13 @@ def calculate(calc: BenefitCalculation) -> BenefitResult:
     horizon = calc.horizon_years
     costs = yearly_costs(calc)
     money = _yearly_money(calc.benefits, horizon)
+    financial = _yearly_money(calc.benefits, horizon, ("financial",))
     with localcontext(prec=60):
         factors = _discount_factors(calc.discount_rate, horizon)
         rows = _yearly_rows(costs, money, factors)
         npv = _npv([row.net_sek for row in rows], factors)
+        financial_npv = _npv([benefit - cost for benefit, cost in zip(financial, costs,
+                                                                        strict=True)], factors)
     total_cost, total_benefit = sum(costs), sum(money)
     by_category = _money_by(calc, lambda b: b.category, MONEY_CATEGORIES)
     by_beneficiary = _money_by(calc, lambda b: b.beneficiary, BENEFICIARIES)
@@ -477,6 +509,7 @@ def calculate(calc: BenefitCalculation) -> BenefitResult:
         discount_rate=calc.discount_rate,
         yearly=rows,
         npv_sek=npv,
+        financial_npv_sek=financial_npv,
         payback_year=_payback_year(rows),
         benefit_cost_ratio=_ratio(total_benefit, total_cost) if total_cost else None,
         total_cost_sek=total_cost,
@@ -565,7 +598,7 @@ def _unanswered(benefit: Benefit, number: int) -> list[Failure]:
     return [Failure("benefit_questions_unanswered", N_(
         "Nytta %(number)s saknar svar. Besvara: %(questions)s"),
         {"number": number, "fields": missing,
-         "questions": " ".join(FIELD_LABELS[q] for q in missing)})]
+         "questions": Texts(FIELD_LABELS[q] for q in missing)})]
 
 
 def _checkpoint_problems(benefit: Benefit, number: int) -> list[Failure]:

@@ -1,4 +1,5 @@
-"""Information classification of a case, LISA-style (DOMAIN.md §6).
+"""Information classification of a case, LISA-style; the rules and their sources are in
+docs/dossier-rules.md ("Informationsklassning").
 
 Scale: SKR's KLASSA on MSB's model. Each of the four axes (Konfidentialitet, Riktighet,
 Tillgänglighet, Spårbarhet) gets a consequence level 0-4: 0 ingen eller försumbar, 1 måttlig,
@@ -16,6 +17,11 @@ Rules that ``evaluate`` applies (problems block the decision, warnings do not):
 - Personal data and sensitive personal data (GDPR art. 9) are flagged; the case handles them
   if it says so or if a linked object holds them. Sensitive without personal data is a
   contradiction in the input.
+- A case that says it handles sensitive personal data (GDPR art. 9) needs confidentiality at
+  least 3 (allvarlig) and a recorded konsekvensbedömning avseende dataskydd (DPIA, GDPR
+  art. 35: its date, and where it is recorded or what it concluded, which may be that a full
+  assessment is not required). Both are problems, not warnings: art. 35(3)(b) names the
+  processing of art. 9 data as high risk, and the assessment comes before the processing.
 - What information is handled and "the risk of not developing" must both be described:
   security should weigh risk, not only block (Göteborgs Stad, seed 003:1209-1219).
 - Risk analysis and classification are reviewed once a year (Socialförvaltningen, seed
@@ -52,6 +58,8 @@ AXES = {
 }
 
 HIGH_LEVEL = 3
+# Sensitive personal data (GDPR art. 9) is classified at least "allvarlig" for confidentiality.
+SENSITIVE_DATA_CONFIDENTIALITY = 3
 SECURITY_PROTECTION_LEVEL = 4
 MAX_LINKED_OBJECTS = 50
 
@@ -129,6 +137,10 @@ class CaseClassification(BaseModel):
     risk_analysis_date: date | None = None
     security_protection_analysis: str = Field(default="", max_length=4000)
     risk_of_not_developing: str = Field(default="", max_length=2000)
+    # The konsekvensbedömning avseende dataskydd (DPIA, GDPR art. 35): when it was made and
+    # where it is recorded (a diarienummer, a document) or what it concluded.
+    dpia_date: date | None = None
+    dpia_reference: str = Field(default="", max_length=2000)
 
     @field_validator("object_ids")
     @classmethod
@@ -137,7 +149,7 @@ class CaseClassification(BaseModel):
             raise ValueError("each förvaltningsobjekt may be linked only once")
         return ids
 
-    @field_validator("risk_analysis_date", mode="before")
+    @field_validator("risk_analysis_date", "dpia_date", mode="before")
     @classmethod
     def _date_not_number(cls, value: Any) -> Any:
         if isinstance(value, (int, float)):
@@ -155,6 +167,8 @@ class ClassificationResult:
     needs_security_protection_analysis: bool
     personal_data: bool
     sensitive_personal_data: bool
+    # The case says it handles sensitive personal data: a DPIA (GDPR art. 35) is required.
+    needs_dpia: bool = False
     overdue_objects: list[str] = field(default_factory=list)
     missing_objects: list[int] = field(default_factory=list)
     problems: list[Failure] = field(default_factory=list)
@@ -174,6 +188,7 @@ class ClassificationResult:
             "needs_security_protection_analysis": self.needs_security_protection_analysis,
             "personal_data": self.personal_data,
             "sensitive_personal_data": self.sensitive_personal_data,
+            "needs_dpia": self.needs_dpia,
             "overdue_objects": list(self.overdue_objects),
             "missing_objects": list(self.missing_objects),
             "passes": self.passes,
@@ -210,6 +225,7 @@ def evaluate(classification: CaseClassification, objects: Sequence[ObjectRecord]
         *_below_minimum(classification.levels, linked),
         *_missing_descriptions(classification),
         *_contradictory_flags(classification),
+        *_sensitive_data_problems(classification, today),
         *_high_level_gates(classification, highest, signed_off, today),
         *_missing_object_problems(classification.object_ids, missing),
     ]
@@ -226,6 +242,7 @@ def evaluate(classification: CaseClassification, objects: Sequence[ObjectRecord]
         needs_security_protection_analysis=highest >= SECURITY_PROTECTION_LEVEL,
         personal_data=personal,
         sensitive_personal_data=sensitive,
+        needs_dpia=classification.sensitive_personal_data,
         overdue_objects=[obj.name for obj in overdue],
         missing_objects=missing,
         problems=problems,
@@ -292,6 +309,32 @@ def _contradictory_flags(classification: CaseClassification) -> list[Failure]:
             "lösningen hanterar personuppgifter, eller ta bort markeringen för känsliga "
             "personuppgifter."))]
     return []
+
+
+def _sensitive_data_problems(classification: CaseClassification, today: date) -> list[Failure]:
+    """GDPR art. 9 data: confidentiality at least 3 and a DPIA (art. 35) on record.
+
+    The case's own level is judged (like ``_below_minimum``), so a stricter linked object
+    never hides a problem: it adds its own "level_below_object" instead."""
+    if not classification.sensitive_personal_data:
+        return []
+    failures = []
+    level = classification.levels.confidentiality
+    if level < SENSITIVE_DATA_CONFIDENTIALITY:
+        failures.append(Failure("sensitive_data_confidentiality_too_low", N_(
+            "Känsliga personuppgifter (GDPR art. 9) kräver konfidentialitet minst %(required)s "
+            "(allvarlig), men nivån är %(level)s. Höj konfidentialiteten."),
+            {"level": level, "required": SENSITIVE_DATA_CONFIDENTIALITY}))
+    if classification.dpia_date is None or not classification.dpia_reference:
+        failures.append(Failure("dpia_missing", N_(
+            "Känsliga personuppgifter kräver en konsekvensbedömning avseende dataskydd (GDPR "
+            "art. 35). Ange datum för konsekvensbedömningen och var den finns eller vad den "
+            "kom fram till.")))
+    elif classification.dpia_date > today:
+        failures.append(Failure("dpia_date_in_future", N_(
+            "Konsekvensbedömningens datum %(date)s har inte varit än. Ange datumet då den "
+            "gjordes."), {"date": classification.dpia_date.isoformat()}))
+    return failures
 
 
 def _high_level_gates(classification: CaseClassification, highest: int, signed_off: bool,

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -50,16 +50,40 @@ def authenticate(username: object, password: object,
         check_password_hash(_dummy_hash(), password)
         raise
     user = db.session.scalar(select(User).where(User.username == name))
+    account_exists = user is not None
     if user is None or not user.password_hash:
         check_password_hash(_dummy_hash(), password)
         user = None
     elif not user.check_password(password) or not user.is_active:
         user = None
     if user is None:
-        login_guard.record_failure(name, address)
+        login_guard.record_failure(name, address, account_exists=account_exists)
         return None
-    login_guard.record_success(name)
+    login_guard.record_success(name, address)
     return user
+
+
+# --- web sessions ------------------------------------------------------------------------------
+
+# The key in the (signed) session cookie that holds the user's session generation.
+SESSION_GENERATION_KEY = "_generation"
+
+
+def session_is_current(user: User, stored: object) -> bool:
+    """Whether a session cookie that carries generation ``stored`` still counts: not after
+    its user logged out (anywhere) or got a new password. (A deactivated user is refused
+    anyway: flask-login's ``is_authenticated`` follows ``User.is_active``.)"""
+    return isinstance(stored, int) and stored == user.session_generation
+
+
+def end_sessions(user: User) -> None:
+    """End every web session of the user, in every browser and every copy of the cookie:
+    each is refused at its next request. (API tokens are revoked on their own.)"""
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(session_generation=User.session_generation + 1)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    db.session.expire(user, ["session_generation"])
 
 
 @cache

@@ -10,6 +10,7 @@ units with the same timestamp, and reopening it reopens exactly those units.
 """
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -63,6 +64,9 @@ SHARE_ERROR = N_("Ange varje andel i hela procent från 0 till 100.")
 SHARES_INCOMPLETE = N_("Fyll i alla fyra andelarna, eller lämna alla tomma för standardvärdet.")
 SHARES_SUM = N_("Andelarna ska tillsammans bli 100 %%; nu blir de %(sum)s %%.")
 UNIT_NAME_TAKEN = N_("Det finns redan en enhet med det namnet i förvaltningen.")
+# The region's diarienummer: a regular expression and an example of it (docs/decisions.md).
+REGION_FIELDS = ("diarienummer_pattern", "diarienummer_example")
+PATTERN_MAX, EXAMPLE_MAX = 200, 60
 
 
 # ---------------------------------------------------------------- reading
@@ -233,6 +237,89 @@ def set_public_page(actor: User, region: Region, shown: bool) -> Region:
                              after={"public_page": shown})
             region.public_page = shown
     return region
+
+
+def region_settings(region: Region) -> dict[str, Any]:
+    """The region's own diarienummer settings (None: config/settings.toml [decisions])."""
+    return {key: getattr(region, key) for key in REGION_FIELDS}
+
+
+def region_defaults() -> dict[str, Any]:
+    return {"diarienummer_pattern": current_app.config["DIARIENUMMER_PATTERN"],
+            "diarienummer_example": current_app.config["DIARIENUMMER_EXAMPLE"]}
+
+
+def update_region(actor: User, region: Region, fields: Mapping[str, Any]) -> Region:
+    """Set the region's diarienummer format (a regular expression every recorded number must
+    match) and its example; None or an empty text goes back to config/settings.toml. A pattern
+    that is no valid regular expression, or an example it does not match, is refused and
+    nothing is written (docs/decisions.md)."""
+    if region.id != actor.region_id or not access.is_region_admin(actor):
+        raise PermissionDenied()
+    _reject_unknown(fields, REGION_FIELDS)
+    errors: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    if "diarienummer_pattern" in fields:
+        _collect(errors, values, "diarienummer_pattern",
+                 lambda: _pattern(fields["diarienummer_pattern"]))
+    if "diarienummer_example" in fields:
+        _collect(errors, values, "diarienummer_example",
+                 lambda: _example(fields["diarienummer_example"]))
+    if not errors:
+        current = {**region_settings(region), **values}
+        defaults = region_defaults()
+        pattern = current["diarienummer_pattern"] or defaults["diarienummer_pattern"]
+        example = current["diarienummer_example"] or defaults["diarienummer_example"]
+        if not re.fullmatch(pattern, example):
+            errors["diarienummer_example"] = (
+                N_("Exemplet %(example)s följer inte mönstret. Ange ett exempel som följer "
+                   "det, så att formulären visar ett riktigt diarienummer."),
+                {"example": example})
+    if errors:
+        raise ValidationFailed(errors)
+    before, after = admin_log.changes(region_settings(region),
+                                      {**region_settings(region), **values})
+    if after:
+        with unit_of_work():
+            admin_log.record(actor, "region.diarienummer", region, region_id=region.id,
+                             before=before, after=after)
+            for key, value in values.items():
+                setattr(region, key, value)
+    return region
+
+
+def _pattern(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise _FieldError(N_("Ange en text."))
+    pattern = raw.strip()
+    if not pattern:
+        return None
+    if len(pattern) > PATTERN_MAX:
+        raise _FieldError((N_("Mönstret får vara högst %(max)s tecken."), {"max": PATTERN_MAX}))
+    try:
+        re.compile(pattern)
+    except re.error as problem:
+        if problem.pos is not None:
+            raise _FieldError((N_("Mönstret är inte ett giltigt reguljärt uttryck (felet "
+                                  "finns vid tecken %(position)s). Kontrollera parenteser, "
+                                  "hakparenteser och bakstreck."),
+                               {"position": str(problem.pos + 1)})) from None
+        raise _FieldError(N_("Mönstret är inte ett giltigt reguljärt uttryck. Kontrollera "
+                             "parenteser, hakparenteser och bakstreck.")) from None
+    return pattern
+
+
+def _example(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise _FieldError(N_("Ange en text."))
+    example = raw.strip()
+    if len(example) > EXAMPLE_MAX:
+        raise _FieldError((N_("Exemplet får vara högst %(max)s tecken."), {"max": EXAMPLE_MAX}))
+    return example or None
 
 
 def reopen_department(actor: User, department: Department) -> Department:

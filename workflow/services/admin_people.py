@@ -279,6 +279,8 @@ def update_user(admin: User, person: User, fields: Mapping[str, Any]) -> User:
     before, after = admin_log.changes(old, snapshot(person))
     if values.get("password"):
         person.set_password(values["password"])
+        # Web sessions begun with the old password end (the caller keeps its own, see views).
+        person.session_generation = User.session_generation + 1
         before["password"], after["password"] = "—", "ändrat"
     if after:
         admin_log.record(admin, "user.update", person, before=before, after=after)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Callable, Iterator, Mapping
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, inspect, select
@@ -20,7 +21,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..extensions import db
 from ..i18n import localized
 from ..models import TEXT_MAX, TITLE_MAX, Case, CaseEvent, Comment, Unit, User, utcnow
-from ..states import CaseRef, EventSpec, Facts, Failure, InvalidFields, Process, Refusal
+from ..states import GUARDS, CaseRef, EventSpec, Facts, Failure, InvalidFields, Process, Refusal
+from ..states import delegation as delegation_rules
 from ..states.i18n import N_
 from ..states.roles import AUTHOR
 from ..states.vocabulary import DIRECTION_FOCUS, DIRECTION_REACH, ORIGINS, STAFF_ORIGINS
@@ -43,10 +45,21 @@ EDITABLE_FIELDS = ("title", "need", "effect", "cost_estimate_sek", "direction",
 # Roles that may register a case of another origin than a staff idea (political, mandatory).
 LEADING_ROLES = {"developer", "management", "registrar", "admin"}
 POLITICAL_DECISIONS = ("decide_yes", "decide_no")
+# The nämnd's decisions on a case, each with its own meeting date and paragraph (§), and what
+# it decided; återremiss included (docs/decisions.md).
+COMMITTEE_DECISIONS = {"decide_yes": N_("Bifall"), "decide_no": N_("Avslag"),
+                       "remit": N_("Återremiss")}
 # Event fields that also set a column of the case when the event fires.
 EVENT_FIELDS_ON_CASE = {"priority": "priority", "go_live_date": "go_live_date",
-                        "target_case": "merged_into_id", "planned_year": "planned_year"}
+                        "target_case": "merged_into_id", "planned_year": "planned_year",
+                        "actual_cost_sek": "actual_cost_sek", "diarienummer": "diarienummer"}
 PLANNED_YEARS = range(2000, 2101)
+# The registry's diarienummer is no field of the state's editors: the registrar or the
+# management set or correct it while the decision is pending (docs/decisions.md).
+REGISTRY_FIELDS = ("diarienummer",)
+REGISTRY_ROLES = frozenset({"registrar", "management"})
+REGISTRY_STATES = frozenset({"management", "political"})
+DIARIENUMMER_MAX = 60
 
 
 @contextmanager
@@ -118,6 +131,25 @@ def list_cases(user: User, *, state: str | None = None, unit_id: int | None = No
     return Page(items=list(items), page=max(page, 1), per_page=per_page, total=total)
 
 
+def latest_committee_decision(case: Case) -> CaseEvent | None:
+    """The nämnd's latest decision on the case (bifall, avslag or återremiss), if any."""
+    return next((entry for entry in reversed(case.history)
+                 if entry.event in COMMITTEE_DECISIONS), None)
+
+
+def committee_decisions_last(case_ids: list[int]) -> dict[int, CaseEvent]:
+    """For each of the cases whose latest change of state was the nämnd's decision, that
+    decision (one query for a whole list, e.g. Mina idéer)."""
+    if not case_ids:
+        return {}
+    latest = (select(func.max(CaseEvent.id)).where(CaseEvent.case_id.in_(case_ids),
+                                                  CaseEvent.from_state != CaseEvent.to_state)
+              .group_by(CaseEvent.case_id))
+    entries = db.session.scalars(select(CaseEvent).where(
+        CaseEvent.id.in_(latest), CaseEvent.event.in_(list(COMMITTEE_DECISIONS))))
+    return {entry.case_id: entry for entry in entries}
+
+
 def available_events(user: User, case: Case) -> list[EventSpec]:
     return process_of(case).available_events(case.state, access.roles_for(user, case))
 
@@ -161,13 +193,22 @@ def create_case(actor: User, fields: Mapping[str, Any], *, submit: bool = False,
 
 def update_case(actor: User, case: Case, fields: Mapping[str, Any], *,
                 expected_version: int | None = None, now: datetime | None = None) -> Case:
-    """Edit the case's own fields; the change lands in the history with before and after."""
-    if not access.can_edit(actor, case):
+    """Edit the case's own fields; the change lands in the history with before and after.
+    The diarienummer follows its own rule (:func:`can_set_diarienummer`)."""
+    own = {name: value for name, value in fields.items() if name not in REGISTRY_FIELDS}
+    registry = {name: fields[name] for name in REGISTRY_FIELDS if name in fields}
+    if (own or not registry) and not access.can_edit(actor, case):
         raise PermissionDenied(message=N_("Du får inte ändra ärendet i dess nuvarande läge."))
-    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if registry and not can_set_diarienummer(actor, case):
+        raise PermissionDenied(message=N_(
+            "Bara nämndsekreteraren och förvaltningsledningen kan ange diarienumret, medan "
+            "ärendet väntar på beslut i förvaltningsledningen eller nämnden."))
+    unknown = set(own) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationFailed({name: N_("Fältet kan inte ändras.") for name in sorted(unknown)})
-    values = _validate_case_fields(fields, creating=False)
+    values = _validate_case_fields(own, creating=False)
+    if registry:
+        values["diarienummer"] = checked_diarienummer(case, registry["diarienummer"])
     _check_version(case, expected_version)
     now = now or utcnow()
     with unit_of_work():
@@ -180,6 +221,44 @@ def update_case(actor: User, case: Case, fields: Mapping[str, Any], *,
             case.updated_at = now
             record(case, "edit", case.state, case.state, actor, now, data={"changes": changes})
     return case
+
+
+def can_set_diarienummer(user: User, case: Case) -> bool:
+    """The registrar or the management set or correct the case's diarienummer while the
+    decision is pending in the management or the nämnd (docs/decisions.md)."""
+    return (case.state in REGISTRY_STATES
+            and bool(access.roles_for(user, case) & REGISTRY_ROLES))
+
+
+def diarienummer_rule(case: Case) -> tuple[str, str]:
+    """The region's diarienummer pattern and example, or the defaults of
+    config/settings.toml [decisions] (docs/decisions.md)."""
+    region = case.unit.department.region
+    return (region.diarienummer_pattern or current_app.config["DIARIENUMMER_PATTERN"],
+            region.diarienummer_example or current_app.config["DIARIENUMMER_EXAMPLE"])
+
+
+def checked_diarienummer(case: Case, value: Any) -> str:
+    """``value`` trimmed, if it is a diarienummer in the region's format; otherwise
+    :class:`ValidationFailed` naming the example."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationFailed({"diarienummer": (
+            N_("Ange ärendets diarienummer (t.ex. %(example)s)."),
+            {"example": diarienummer_rule(case)[1]})})
+    number = value.strip()
+    if len(number) > DIARIENUMMER_MAX:
+        raise ValidationFailed({"diarienummer": N_("Diarienumret är för långt.")})
+    failures = _diarienummer_failures(case, number)
+    if failures:
+        raise ValidationFailed({"diarienummer": [(f.message, f.params) for f in failures]})
+    return number
+
+
+def _diarienummer_failures(case: Case, number: str) -> list[Failure]:
+    pattern, example = diarienummer_rule(case)
+    return GUARDS["diarienummer_given"].check(Facts(
+        values={"diarienummer": number}, diarienummer_pattern=pattern,
+        diarienummer_example=example))
 
 
 def add_comment(actor: User, case: Case, body: Any, now: datetime | None = None) -> Comment:
@@ -233,7 +312,9 @@ def _transition(case: Case, event: str, roles: set[str], data: Mapping[str, Any]
     try:
         values = process.parse_values(event, data)
         _check_planned_year(values.get("planned_year"))
-        process.check(case.state, event, roles, _facts(case, process.event(event), values, now))
+        _check_event_values(values)
+        facts = _facts(case, process.event(event), values, now)
+        _check_with_diarienummer(process, case, event, roles, facts)
         new_state = process.next_state(case.state, event)
     except InvalidFields as exc:
         raise ValidationFailed(exc.errors) from None
@@ -247,8 +328,17 @@ def _transition(case: Case, event: str, roles: set[str], data: Mapping[str, Any]
         if value is not None:
             setattr(case, column, int(value) if isinstance(value, Decimal) else value)
     data = _jsonable(values)
-    if event in POLITICAL_DECISIONS:  # the nämnd is the förvaltning's own
+    if event in POLITICAL_DECISIONS or event == "remit":  # the nämnd is the förvaltning's own
         data["committee"] = case.unit.department.committee_name
+        if case.diarienummer:  # the decision names the registered case (docs/decisions.md)
+            data.setdefault("diarienummer", case.diarienummer)
+    if "within_delegation" in process.event(event).guards:
+        # The decision names the delegation point it was taken under (docs/delegation.md).
+        from . import delegation
+        data["delegation"] = delegation.record_of(
+            delegation_rules.verdict_of(facts),
+            delegation.facts_for(case.unit.department, facts.today)["_order_version"],
+            facts.prisbasbelopp_sek)
     entry = record(case, event, old_state, new_state, actor, now,
                    comment=_main_text(process.event(event), values), data=data)
     if case.merged_into is not None and event == "merge":
@@ -259,9 +349,41 @@ def _transition(case: Case, event: str, roles: set[str], data: Mapping[str, Any]
     notifications.case_changed(case, entry, now)
 
 
+def _check_with_diarienummer(process: Process, case: Case, event: str, roles: set[str],
+                             facts: Facts) -> None:
+    """The process's own check, and a diarienummer given with an event whose guards do not
+    check it (escalate) must also follow the region's format (docs/decisions.md)."""
+    number = facts.values.get("diarienummer")
+    extra = (_diarienummer_failures(case, number) if number
+             and "diarienummer_given" not in process.event(event).guards else [])
+    try:
+        process.check(case.state, event, roles, facts)
+    except Refusal as refusal:
+        if refusal.kind == "guard":
+            refusal.failures.extend(extra)
+        raise
+    if extra:
+        raise Refusal("guard", extra)
+
+
 def _check_planned_year(year: Decimal | None) -> None:
     if year is not None and (year != int(year) or int(year) not in PLANNED_YEARS):
         raise ValidationFailed({"planned_year": N_("Ange ett årtal, t.ex. 2028.")})
+
+
+def _check_event_values(values: dict[str, Any]) -> None:
+    """Event fields that become columns of the case: whole kronor, a trimmed diarienummer."""
+    cost = values.get("actual_cost_sek")
+    if cost is not None and (cost != int(cost) or not 0 <= cost <= MAX_COST_SEK):
+        raise ValidationFailed({"actual_cost_sek": N_("Ange ett belopp i hela kronor.")})
+    if "diarienummer" in values:
+        number = str(values["diarienummer"] or "").strip()
+        if len(number) > 60:
+            raise ValidationFailed({"diarienummer": N_("Diarienumret är för långt.")})
+        if number:
+            values["diarienummer"] = number
+        else:
+            del values["diarienummer"]
 
 
 def _refusal_error(process: Process, refusal: Refusal) -> ServiceError:
@@ -283,16 +405,21 @@ def _with_labels(process: Process, failure: Failure) -> Failure:
 
 def _facts(case: Case, event: EventSpec, values: Mapping[str, Any], now: datetime) -> Facts:
     department = case.unit.department
-    limit = department.delegation_limit_sek
-    if limit is None:
-        limit = current_app.config["DEFAULT_DELEGATION_LIMIT_SEK"]
-    dossier_view, unreported = None, 0
+    today = _local_day(now)
+    dossier_view, unreported, delegation_facts = None, 0, {}
     if {"dossier_complete", "within_delegation"} & set(event.guards):
         from . import dossier  # the dossier service builds on this module
-        dossier_view = dossier.view(case, now.date())
+        dossier_view = dossier.view(case, today)
+    if "within_delegation" in event.guards:
+        from . import delegation  # likewise
+        delegation_facts = delegation.facts_for(department, today)
     if "benefits_followed_up" in event.guards:
         from . import follow_up  # likewise
         unreported = follow_up.unreported_count(case)
+    limit = department.delegation_limit_sek
+    if limit is None:
+        limit = current_app.config["DEFAULT_DELEGATION_LIMIT_SEK"]
+    region = department.region
     return Facts(
         case_id=case.id, title=case.title, need=case.need, effect=case.effect,
         unit_given=case.unit_id is not None, origin=case.origin,
@@ -301,7 +428,27 @@ def _facts(case: Case, event: EventSpec, values: Mapping[str, Any], now: datetim
         unreported_checkpoints=unreported,
         total_cost_sek=dossier_view.total_cost_sek if dossier_view else None,
         dossier_failures=tuple(dossier_view.failures) if dossier_view else None,
+        today=today,
+        diarienummer=case.diarienummer,
+        diarienummer_pattern=(region.diarienummer_pattern
+                              or current_app.config["DIARIENUMMER_PATTERN"]),
+        diarienummer_example=(region.diarienummer_example
+                              or current_app.config["DIARIENUMMER_EXAMPLE"]),
+        memo_proposal_given=bool(case.memo is not None and case.memo.proposal.strip())
+        if "memo_proposal_given" in event.guards else False,
+        actual_cost_sek=case.actual_cost_sek,
+        delegation_points=delegation_facts.get("delegation_points"),
+        prisbasbelopp_sek=delegation_facts.get("prisbasbelopp_sek"),
+        contract_value_sek=dossier_view.contract_value_sek if dossier_view else None,
+        has_dossier=bool(dossier_view and dossier_view.exists),
+        personal_data_level=dossier_view.personal_data_level if dossier_view else None,
     )
+
+
+def _local_day(moment: datetime) -> date:
+    """The calendar day of ``moment`` in the organisation's time zone."""
+    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Stockholm"
+    return moment.astimezone(ZoneInfo(zone)).date()
 
 
 def _target_ref(target_id: int | None) -> CaseRef | None:
@@ -434,7 +581,7 @@ def _apply_fields(case: Case, values: Mapping[str, Any]) -> None:
 
 
 def _field_snapshot(case: Case) -> dict[str, Any]:
-    snapshot = {name: getattr(case, name) for name in EDITABLE_FIELDS}
+    snapshot = {name: getattr(case, name) for name in (*EDITABLE_FIELDS, *REGISTRY_FIELDS)}
     if snapshot["planned_go_live"] is not None:  # history data is JSON
         snapshot["planned_go_live"] = snapshot["planned_go_live"].isoformat()
     return snapshot

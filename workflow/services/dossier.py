@@ -10,16 +10,17 @@ from decimal import Decimal
 from typing import Any, Mapping
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from ..dossier import benefit, classification, procurement
 from ..extensions import db
 from ..models import Case, Department, Dossier, InfoObject, Unit, User, utcnow
 from ..states import Failure
+from ..states.definition import ProcessDefinition
 from ..states.i18n import N_
 from . import access
 from .cases import record, unit_of_work
-from .errors import Conflict, PermissionDenied, ValidationFailed
+from .errors import Conflict, InvalidState, PermissionDenied, ValidationFailed
 from .processes import process_of
 from .validation import validate
 
@@ -34,6 +35,8 @@ SECTION_MISSING = {
     "procurement": Failure("procurement_missing", N_("Upphandlingskontroll saknas.")),
     "classification": Failure("classification_missing", N_("Informationsklassning saknas.")),
 }
+# The state a positive decision (approve, the nämnd's yes) leads to (docs/dossier-rules.md).
+DECIDED_STATE = "approved"
 # Cases in these states no longer count towards the year's direct procurements.
 ENDED_STATES = ("rejected", "withdrawn", "merged")
 
@@ -83,6 +86,31 @@ class DossierView:
             return None
         return section.result.total_cost_sek
 
+    @property
+    def exists(self) -> bool:
+        """Whether any part of the dossier has been saved: from then on the early cost
+        estimate no longer counts for the delegation order (docs/delegation.md)."""
+        return any(section.saved for section in self.sections.values())
+
+    @property
+    def contract_value_sek(self) -> int | None:
+        """The procurement's estimated value over the contract's whole term."""
+        section = self.sections["procurement"]
+        return section.data.estimated_value_sek if section.saved else None
+
+    @property
+    def personal_data_level(self) -> int | None:
+        """The confidentiality level when the classification covers personal data."""
+        section = self.sections["classification"]
+        if not section.saved:
+            return None
+        data = section.data
+        if not (getattr(data, "personal_data", False)
+                or getattr(data, "sensitive_personal_data", False)):
+            return None
+        levels = getattr(data, "levels", None)
+        return getattr(levels, "confidentiality", None) if levels is not None else None
+
 
 def view(case: Case, today: date | None = None) -> DossierView:
     today = today or utcnow().date()
@@ -123,7 +151,7 @@ def _load_procurement(section: Section, dossier: Dossier, case: Case, today: dat
         return
     section.result = procurement.evaluate(
         section.data, thresholds=thresholds,
-        same_kind_direct_sum_sek=_same_kind_direct_sum(case, section.data, day))
+        same_kind_direct=_same_kind_direct_awards(case, section.data, day))
     section.problems = procurement.problems(section.data, section.result)
     section.warnings = list(section.result.warnings)
 
@@ -189,11 +217,42 @@ def save_section(actor: User, case: Case, name: str, payload: Any, *,
     return view(case)
 
 
+def sign_off_open(case: Case) -> bool:
+    """Whether the classification may still be signed off (docs/dossier-rules.md, "The
+    sign-off"). The sign-off is part of the basis for the decision: it is accepted while the
+    dossier may still change (a state with dossier editors: refinement up to management) and
+    while the decision is pending (a state some event leaves for the decided state: management,
+    political); never once the case is decided or in a final state, so a closed case's
+    sign-off is never rewritten. Read from the case's own process definition, so a process
+    with other stages before the decision keeps the same rule."""
+    return sign_off_open_in(process_of(case).definition, case.state)
+
+
+def sign_off_open_in(definition: ProcessDefinition, state_name: str) -> bool:
+    """:func:`sign_off_open` for a state of a process definition (pure)."""
+    state = definition.states.get(state_name)
+    if state is None or state.final:
+        return False
+    if state.dossier_editors:
+        return True
+    return any(state_name in event.sources and event.dest == DECIDED_STATE
+               for event in definition.events.values())
+
+
+def can_sign_off(user: User, case: Case) -> bool:
+    return "security" in access.roles_for(user, case) and sign_off_open(case)
+
+
 def sign_off_classification(actor: User, case: Case, now: datetime | None = None) -> DossierView:
-    """The information-security coordinator approves the classification as it stands."""
+    """The information-security coordinator approves the classification as it stands, before
+    the decision (:func:`sign_off_open`)."""
     if "security" not in access.roles_for(actor, case):
         raise PermissionDenied(message=N_("Bara informationssäkerhetssamordnaren kan godkänna "
                                           "klassningen."))
+    if not sign_off_open(case):
+        raise InvalidState([Failure("sign_off_after_decision", N_(
+            "Klassningen kan bara godkännas innan ärendet är beslutat. Efter beslutet gäller "
+            "klassningen som den var godkänd när beslutet fattades."))])
     dossier = case.dossier
     if dossier is None or dossier.classification is None:
         raise ValidationFailed({"classification": N_("Det finns ingen klassning att godkänna.")})
@@ -269,18 +328,23 @@ def _thresholds():
     return current_app.extensions[THRESHOLDS_KEY]
 
 
-def _same_kind_direct_sum(case: Case, check, day: date) -> int:
+def _same_kind_direct_awards(case: Case, check, day: date) -> list[procurement.SameKindAward]:
+    """The other cases' direct awards of the same kind in the case's förvaltning and
+    räkenskapsår (LOU 19 kap. 8 §), as case number and value: their sum and who they are."""
     kind = (check.kind or "").strip().lower()
     if not kind:
-        return 0
+        return []
     units = select(Unit.id).where(Unit.department_id == case.unit.department_id)
-    query = (select(func.coalesce(func.sum(Dossier.procurement_value_sek), 0))
+    query = (select(Dossier.case_id, Dossier.procurement_value_sek)
              .join(Case, Case.id == Dossier.case_id)
              .where(Dossier.case_id != case.id, Dossier.procurement_kind == kind,
                     Dossier.procurement_route == "direct_procurement",
+                    Dossier.procurement_value_sek.is_not(None),
                     Dossier.procurement_year == procurement.financial_year(day),
-                    Case.unit_id.in_(units), Case.state.not_in(ENDED_STATES)))
-    return int(db.session.scalar(query) or 0)
+                    Case.unit_id.in_(units), Case.state.not_in(ENDED_STATES))
+             .order_by(Dossier.case_id))
+    return [procurement.SameKindAward(case_id, int(value))
+            for case_id, value in db.session.execute(query)]
 
 
 def objects_for(user: User) -> list[InfoObject]:

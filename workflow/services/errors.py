@@ -8,12 +8,26 @@ from flask_babel import format_decimal, gettext
 from ..states import Failure
 from ..states.i18n import N_
 
+# Parameters whose values are msgids themselves (a procurement checklist question, the
+# delegation order's basis, the labels of a benefit's unanswered questions): translated
+# before they are filled in; a list of msgids is translated item by item and joined by spaces.
+MSGID_PARAMS = frozenset({"question", "questions", "basis"})
+
 
 def translate(message: str, params: Mapping[str, Any] | None = None) -> str:
     """Translate a Swedish msgid and fill in its parameters, numbers in the user's locale."""
-    formatted = {k: format_decimal(v) if isinstance(v, int) and not isinstance(v, bool) else v
-                 for k, v in (params or {}).items()}
-    return gettext(message, **formatted)
+    return gettext(message, **{k: _param(k, v) for k, v in (params or {}).items()})
+
+
+def _param(key: str, value: Any) -> Any:
+    if key in MSGID_PARAMS:
+        if isinstance(value, str):
+            return gettext(value)
+        if isinstance(value, (list, tuple)):
+            return " ".join(gettext(item) for item in value if isinstance(item, str))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_decimal(value)
+    return value
 
 
 # A field error: a Swedish msgid, or a msgid with its parameters.

@@ -42,7 +42,7 @@ KRONOR_SUFFIX = "(kr)"
 CASE_HEADERS = (
     "Nr", "Rubrik", "Läge", "Förvaltning", "Enhet", "Ursprung", "Inlämnad av", "Skapad",
     "Senast ändrad", "Kostnadsuppskattning (kr)", "Inriktning", "Prioritering", "Planerat år",
-    "Driftstart",
+    "Driftstart", "Diarienummer",
 )
 DOSSIER_HEADERS = (
     "Nr", "Rubrik", "Läge", "Förvaltning", "Enhet", "Nyttokalkyl", "Kalkylperiod (år)",
@@ -190,7 +190,7 @@ def _case_row(case: Case) -> list[Any]:
         ORIGINS.get(case.origin, case.origin), submitted_by(case),
         _local(case.created_at).date(), _local(case.updated_at).replace(second=0, microsecond=0),
         case.cost_estimate_sek, _direction(case), _priority(case), case.planned_year,
-        case.go_live_date,
+        case.go_live_date, case.diarienummer,
     ]
 
 

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 from flask_babel import force_locale, format_date, format_decimal, format_percent, to_user_timezone
 from sqlalchemy.exc import IntegrityError
 
-from ..dossier import classification, procurement
+from ..dossier import benefit, classification, procurement
 from ..extensions import db
 from ..models import Case, DecisionMemo, User, utcnow
 from ..states.i18n import N_
@@ -50,6 +50,8 @@ HEADINGS: dict[str, str] = {
     "child_impact": "Konsekvenser för barn",
 }
 LOCALE = "sv"
+# The memo says plainly when the registry has not yet given the case its number.
+NO_DIARIENUMMER = "ej tilldelat"
 
 
 # ---------------------------------------------------------------- reading and permissions
@@ -182,7 +184,7 @@ class MemoDocument:
     title: str
     department: str  # förvaltning
     committee: str  # nämnd
-    reference: str  # the diarienummer until the registry gives one: "Ärende nr 7"
+    reference: str  # the case's diarienummer, or "ej tilldelat" (docs/decisions.md)
     date: str  # "23 november 2026"
     day: date
     author: str  # the memo's last editor; "" before anyone has written it
@@ -218,7 +220,8 @@ def memo_document(case: Case, today: date | None = None) -> MemoDocument:
         incomplete = tuple(translate(f.message, f.params) for f in current.failures)
         return MemoDocument(
             case_id=case.id, title=case.title, department=department.name,
-            committee=department.committee_name or "", reference=f"Ärende nr {case.id}",
+            committee=department.committee_name or "",
+            reference=case.diarienummer or NO_DIARIENUMMER,
             date=_day(today), day=today,
             author=memo.updated_by.display_name if memo and memo.updated_by else "",
             version=version_of(memo), texts=texts, sections=sections, incomplete=incomplete,
@@ -254,13 +257,16 @@ def _economy(case: Case, current: dossier_service.DossierView) -> dict[str, Any]
         Row("Nettonytta (nytta minus kostnad)", _sek(result.net_benefit_sek)),
         Row(f"Nettonuvärde (kalkylränta {_percent(result.discount_rate)})",
             _sek(result.npv_sek)),
+        Row("Nuvärde av enbart finansiell nytta (pengar som tas hem, minus alla kostnader)",
+            _sek(result.financial_npv_sek)),
         Row("Återbetalningsår", f"År {result.payback_year}" if result.payback_year
             else "Ingen återbetalning inom kalkylperioden"),
     ]
     non_monetary = result.by_category["non_monetary_count"]
     if non_monetary:
         rows.append(Row("Nyttor som inte värderas i pengar", f"{non_monetary} st"))
-    paragraphs = [_financing_sentence(result)]
+    # How the figures are computed (docs/dossier-rules.md), in the memo's Swedish.
+    paragraphs = [_financing_sentence(result), " ".join(benefit.CONVENTIONS.values())]
     return {"paragraphs": tuple(paragraphs), "rows": tuple(rows)}
 
 

@@ -178,7 +178,11 @@ def case_changed(case: Case, entry: CaseEvent, now: datetime) -> int:
     label = event.label.sv if event else entry.event
     state = process.state(case.state)
     subject = f"Ärende {case.id}: {label}"
+    if entry.event in COMMITTEE_DECISIONS:
+        subject = f"Ärende {case.id}: nämndens beslut, {COMMITTEE_DECISIONS[entry.event]}"
     lines = [case.title, "", f"Nytt läge: {state.label.sv}. {state.plain.sv}"]
+    if entry.event in COMMITTEE_DECISIONS:
+        lines += ["", _committee_line(entry)]
     if entry.comment:
         lines += ["", f"{_comment_heading(entry.event)}: {entry.comment}"]
     if entry.event == "merge" and case.merged_into is not None:
@@ -198,7 +202,23 @@ def case_changed(case: Case, entry: CaseEvent, now: datetime) -> int:
 
 def _comment_heading(event: str) -> str:
     return {"reject": "Motivering", "decide_no": "Beslut", "decide_yes": "Beslut",
-            "return": "Kommentar", "merge": "Kommentar"}.get(event, "Kommentar")
+            "remit": "Det nämnden vill ha utrett", "return": "Kommentar",
+            "merge": "Kommentar"}.get(event, "Kommentar")
+
+
+# How the nämnd's decision reads in the (Swedish) message, e.g. "Nämndens beslut: återremiss
+# (Socialnämnden, sammanträdet 2026-11-18, § 87, diarienummer SON 2026/123)." (docs/decisions.md)
+COMMITTEE_DECISIONS = {"decide_yes": "bifall", "decide_no": "avslag", "remit": "återremiss"}
+
+
+def _committee_line(entry: CaseEvent) -> str:
+    data = entry.data or {}
+    parts = [data.get("committee") or "nämnden",
+             f"sammanträdet {data.get('meeting_date') or '—'}",
+             data.get("decision_reference") or "§ —"]
+    if data.get("diarienummer"):
+        parts.append(f"diarienummer {data['diarienummer']}")
+    return f"Nämndens beslut: {COMMITTEE_DECISIONS[entry.event]} ({', '.join(parts)})."
 
 
 def _recipients(case: Case) -> dict[int, tuple[User, str]]:

@@ -233,16 +233,20 @@ def demand_and_capacity(user: User, filters: Filters) -> dict[str, int]:
 
 
 def benefits_planned_and_realised(user: User, filters: Filters) -> list[tuple[str, int, int]]:
-    """Per decided case: planned yearly benefit (dossier) against the latest realised report
-    (the sums of :func:`follow_up.realisation`, read as columns, not as ORM objects)."""
-    from .follow_up import planned_and_realised, reported_amounts
-    query = (select(Case.id, Case.title, Dossier.benefit)
+    """Per decided case: the benefit planned for the year of the latest reported checkpoint
+    (the calculation's amount for that year, docs/follow-up.md) against what was realised
+    then (the sums of :func:`follow_up.realisation`, read as columns, not as ORM objects)."""
+    from .follow_up import decision_days, planned_and_realised, reported_amounts
+    query = (select(Case.id, Case.title, Case.go_live_date, Dossier.benefit)
              .outerjoin(Dossier, Dossier.case_id == Case.id)
              .where(filters.condition(user), Case.state.in_(("follow_up", "closed")))
              .order_by(Case.id))
     rows = db.session.execute(query).all()
     reported = reported_amounts([row.id for row in rows])
-    return [(f"{row.id}: {row.title}", *planned_and_realised(row.benefit, reported[row.id]))
+    decided = decision_days([row.id for row in rows])
+    return [(f"{row.id}: {row.title}",
+             *planned_and_realised(row.benefit, reported[row.id], row.go_live_date,
+                                   decided.get(row.id)))
             for row in rows]
 
 

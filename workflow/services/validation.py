@@ -5,7 +5,7 @@ from typing import Any, Mapping
 
 from pydantic import BaseModel, ValidationError
 
-from ..states.i18n import N_
+from ..states.i18n import N_, MessageError
 from .errors import Message, ValidationFailed
 
 MESSAGES: dict[str, str] = {
@@ -69,7 +69,10 @@ def _message(error: Mapping[str, Any]) -> Message:
     if kind in WITH_LIMITS:
         return WITH_LIMITS[kind], {k: str(v) for k, v in context.items()}
     if kind in ("value_error", "assertion_error") and "error" in context:
-        return str(context["error"])  # the model's own Swedish message
+        error = context["error"]
+        if isinstance(error, MessageError):  # a msgid with parameters, translated later
+            return error.message, error.params
+        return str(error)  # the model's own Swedish message
     return FALLBACK
 
 

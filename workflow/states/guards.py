@@ -5,7 +5,9 @@ sees every missing piece at once. Messages are Swedish msgids with named paramet
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Callable, Mapping
 
 from .i18n import N_
@@ -40,6 +42,24 @@ class Facts:
     total_cost_sek: int | None = None
     # Every missing or failing item of the dossier; None when the service did not check it.
     dossier_failures: tuple["Failure", ...] | None = None
+    # The day the event fires, in the organisation's time zone (dates may not lie after it).
+    today: date | None = None
+    # The case's diarienummer when it has one, and the region's pattern for it.
+    diarienummer: str | None = None
+    diarienummer_pattern: str | None = None
+    diarienummer_example: str | None = None
+    # Whether the tjänsteutlåtande's "Förslag till beslut" is written.
+    memo_proposal_given: bool = False
+    # The actual cost (efterkalkyl) recorded on the case.
+    actual_cost_sek: int | None = None
+    # The delegation order (workflow/states/delegation.py): its points (None: only the
+    # förvaltning's single delegation_limit_sek), the year's prisbasbelopp, the procurement's
+    # contract value, whether a dossier exists, and the confidentiality level of personal data.
+    delegation_points: tuple[Any, ...] | None = None
+    prisbasbelopp_sek: int | None = None
+    contract_value_sek: int | None = None
+    has_dossier: bool = False
+    personal_data_level: int | None = None
 
 
 @dataclass(frozen=True)
@@ -90,12 +110,88 @@ _field_given("comment_given", "comment", "comment_missing",
              N_("Skriv en kommentar som förklarar varför ärendet skickas tillbaka."))
 _field_given("motivation_given", "motivation", "motivation_missing",
              N_("Skriv en motivering; den skickas alltid till den som lämnade idén."))
-_field_given("decision_reference_given", "decision_reference", "decision_reference_missing",
-             N_("Ange beslutets paragraf (t.ex. § 123)."))
-_field_given("meeting_date_given", "meeting_date", "meeting_date_missing",
-             N_("Ange datum för nämndens sammanträde."))
-_field_given("go_live_date_given", "go_live_date", "go_live_date_missing",
-             N_("Ange datum för driftstart."))
+
+# A paragraph of a nämnd's minutes: "§ 123" (a letter may follow: "§ 123 a").
+PARAGRAPH = re.compile(r"§\s?\d{1,5}(\s?[a-z])?")
+
+
+@guard("decision_reference_given", requires_fields=("decision_reference",))
+def decision_reference_given(facts: Facts) -> list[Failure]:
+    """The nämnd's decision is cited by the paragraph of its minutes (docs/decisions.md)."""
+    reference = facts.values.get("decision_reference")
+    if _blank(reference):
+        return [Failure("decision_reference_missing",
+                        N_("Ange beslutets paragraf (t.ex. § 123)."))]
+    if not PARAGRAPH.fullmatch(str(reference).strip()):
+        return [Failure("decision_reference_malformed",
+                        N_("Skriv paragrafen som i protokollet, t.ex. § 123 (du skrev "
+                           "\"%(reference)s\")."), {"reference": str(reference).strip()[:40]})]
+    return []
+
+
+def _not_after_today(facts: Facts, day: Any, code: str, message: str) -> list[Failure]:
+    if facts.today is not None and isinstance(day, date) and day > facts.today:
+        return [Failure(code, message, {"date": day.isoformat(),
+                                        "today": facts.today.isoformat()})]
+    return []
+
+
+@guard("meeting_date_given", requires_fields=("meeting_date",))
+def meeting_date_given(facts: Facts) -> list[Failure]:
+    """A decision is recorded after the meeting that took it (docs/decisions.md)."""
+    day = facts.values.get("meeting_date")
+    if _blank(day):
+        return [Failure("meeting_date_missing", N_("Ange datum för nämndens sammanträde."))]
+    return _not_after_today(facts, day, "meeting_date_in_future",
+                            N_("Sammanträdesdatumet %(date)s ligger i framtiden. Registrera "
+                               "beslutet när nämnden har sammanträtt."))
+
+
+@guard("go_live_date_given", requires_fields=("go_live_date",))
+def go_live_date_given(facts: Facts) -> list[Failure]:
+    """Follow-up counts from a go-live that has happened (docs/follow-up.md)."""
+    day = facts.values.get("go_live_date")
+    if _blank(day):
+        return [Failure("go_live_date_missing", N_("Ange datum för driftstart."))]
+    return _not_after_today(facts, day, "go_live_in_future",
+                            N_("Driftstarten %(date)s ligger i framtiden. Registrera driftstart "
+                               "när lösningen har tagits i bruk."))
+
+
+@guard("diarienummer_given", requires_fields=("diarienummer",))
+def diarienummer_given(facts: Facts) -> list[Failure]:
+    """A nämnd's decision is taken in a registered case (docs/decisions.md)."""
+    given = facts.values.get("diarienummer")
+    number = str(given).strip() if not _blank(given) else facts.diarienummer
+    if _blank(number):
+        return [Failure("diarienummer_missing",
+                        N_("Ange ärendets diarienummer (t.ex. %(example)s)."),
+                        {"example": facts.diarienummer_example or ""})]
+    if facts.diarienummer_pattern and not re.fullmatch(facts.diarienummer_pattern, number):
+        return [Failure("diarienummer_malformed",
+                        N_("Diarienumret \"%(number)s\" följer inte regionens format (t.ex. "
+                           "%(example)s)."),
+                        {"number": number[:60], "example": facts.diarienummer_example or ""})]
+    return []
+
+
+@guard("memo_proposal_given")
+def memo_proposal_given(facts: Facts) -> list[Failure]:
+    """The nämnd decides on a tjänsteutlåtande with a proposal (docs/decisions.md)."""
+    if not facts.memo_proposal_given:
+        return [Failure("memo_proposal_missing",
+                        N_("Skriv tjänsteutlåtandets förslag till beslut innan ärendet lyfts "
+                           "till nämnden."))]
+    return []
+
+
+@guard("actual_cost_given")
+def actual_cost_given(facts: Facts) -> list[Failure]:
+    """A case is closed with its efterkalkyl beside the calculation (docs/follow-up.md)."""
+    if facts.values.get("actual_cost_sek") is None and facts.actual_cost_sek is None:
+        return [Failure("actual_cost_missing",
+                        N_("Ange den faktiska kostnaden (efterkalkyl) innan ärendet avslutas."))]
+    return []
 
 
 @guard("idea_complete")
@@ -126,23 +222,6 @@ def proposal_complete(facts: Facts) -> list[Failure]:
     return failures
 
 
-@guard("within_delegation")
-def within_delegation(facts: Facts) -> list[Failure]:
-    cost = facts.total_cost_sek if facts.total_cost_sek is not None else facts.cost_estimate_sek
-    if cost is None:
-        return [Failure("cost_missing", N_("Ärendet saknar kostnadsuppskattning."))]
-    if facts.delegation_limit_sek is None:
-        return [Failure("no_delegation_limit",
-                        N_("Förvaltningen har ingen delegationsgräns; ärendet ska eskaleras "
-                           "till nämnd."))]
-    if cost > facts.delegation_limit_sek:
-        return [Failure("over_delegation_limit",
-                        N_("Kostnaden %(cost)s kr överstiger förvaltningens delegationsgräns "
-                           "%(limit)s kr och ska eskaleras till nämnd."),
-                        {"cost": cost, "limit": facts.delegation_limit_sek})]
-    return []
-
-
 @guard("dossier_complete")
 def dossier_complete(facts: Facts) -> list[Failure]:
     if facts.dossier_failures is None:
@@ -154,7 +233,7 @@ def dossier_complete(facts: Facts) -> list[Failure]:
 def not_political(facts: Facts) -> list[Failure]:
     if facts.origin == "political":
         return [Failure("political_case",
-                        N_("Ärendet är ett politiskt initiativ och ska eskaleras till nämnd."))]
+                        N_("Ärendet är ett politiskt initiativ och ska lyftas till nämnden."))]
     return []
 
 
@@ -181,3 +260,6 @@ def merge_target_valid(facts: Facts) -> list[Failure]:
                         N_("Ärende %(id)s är avslutat och kan inte ta emot fler idéer."),
                         {"id": facts.target.id})]
     return []
+
+
+from . import delegation as _delegation  # noqa: E402, F401  (registers within_delegation)

@@ -23,9 +23,11 @@ def register_blueprints(app: Flask) -> None:
         api_admin_organisation,
         api_admin_people,
         api_admin_processes,
+        api_delegation,
         auth,
         cases,
         council,
+        delegation,
         dossier,
         errors,
         exports,
@@ -53,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports.bp)
     app.register_blueprint(similar.bp)
     app.register_blueprint(follow_up.bp)
+    app.register_blueprint(delegation.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin_organisation.bp)
@@ -61,5 +64,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_admin_people.bp)
     app.register_blueprint(admin_processes.bp)
     app.register_blueprint(api_admin_processes.bp)
+    app.register_blueprint(api_delegation.bp)
+    app.register_blueprint(api_delegation.admin_bp)
     app.register_blueprint(health.bp)
     errors.register(app)

@@ -52,6 +52,15 @@ class UnitCreateForm(FlaskForm):
     submit = SubmitField(_l("Skapa enheten"))
 
 
+class RegionForm(FlaskForm):
+    """The region's diarienummer format (docs/decisions.md)."""
+    diarienummer_pattern = StringField(_l("Diarienummer: mönster (reguljärt uttryck)"),
+                                       render_kw={"maxlength": 200, "autocomplete": "off"})
+    diarienummer_example = StringField(_l("Diarienummer: exempel"),
+                                       render_kw={"maxlength": 60, "autocomplete": "off"})
+    submit = SubmitField(_l("Spara regionens inställningar"))
+
+
 class DepartmentForm(FlaskForm):
     name = StringField(_l("Namn"), description=_l(
         "Konfigurationsfilerna anger förvaltningarnas värden efter namn. Byter du namn gäller "
@@ -64,7 +73,10 @@ class DepartmentForm(FlaskForm):
                                               "Tomt = Digitaliseringsrådet."))
     management_group_name = StringField(_l("Ledningsgruppens namn"),
                                         description=_l("Tomt = Ledningsgruppen."))
-    delegation_limit_sek = StringField(_l("Förvaltningschefens delegationsgräns (kr)"))
+    delegation_limit_sek = StringField(_l("Förvaltningschefens delegationsgräns (kr)"),
+                                       description=_l(
+        "Gäller bara så länge förvaltningen saknar en delegationsordning (Administration → "
+        "Delegationsordning); finns en, beslutar dess punkter."))
     yearly_budget_sek = StringField(_l("Årlig utvecklingsbudget (kr)"))
     yearly_hours = StringField(_l("Årliga utvecklingstimmar"))
     hourly_cost_sek = StringField(_l("Timkostnad för egen personal i nyttokalkylen (kr)"))
@@ -111,6 +123,25 @@ def index():
     return _render_index(DepartmentCreateForm(prefix="department"), _unit_create_form())
 
 
+@bp.post("/region")
+def region():
+    """The region's own settings: the diarienummer's format and example."""
+    form = RegionForm(prefix="region")
+    if not form.validate_on_submit():
+        return _render_index(DepartmentCreateForm(prefix="department"), _unit_create_form(),
+                             status=400, region_form=form)
+    try:
+        organisation.update_region(current_user, current_user.region, {
+            "diarienummer_pattern": form.diarienummer_pattern.data,
+            "diarienummer_example": form.diarienummer_example.data})
+    except ServiceError as error:
+        _show_field_errors(form, error)
+        return _render_index(DepartmentCreateForm(prefix="department"), _unit_create_form(),
+                             status=error.status, error=error, region_form=form)
+    flash(_("Regionens inställningar är sparade."), "success")
+    return redirect(url_for(".index", _anchor="region"))
+
+
 @bp.post("/departments")
 def create_department():
     form = DepartmentCreateForm(prefix="department")
@@ -152,11 +183,26 @@ def _unit_create_form() -> UnitCreateForm:
 
 
 def _render_index(department_form: DepartmentCreateForm, unit_form: UnitCreateForm,
-                  status: int = 200, error: ServiceError | None = None):
+                  status: int = 200, error: ServiceError | None = None,
+                  region_form: RegionForm | None = None):
+    if region_form is None:
+        region_form = RegionForm(prefix="region", formdata=None)
+        for key, value in organisation.region_settings(current_user.region).items():
+            region_form[key].data = value or ""
+    defaults = organisation.region_defaults()
+    for key, value in defaults.items():
+        region_form[key].render_kw = {**(region_form[key].render_kw or {}),
+                                      "placeholder": _("standard: %(value)s", value=value)}
+    region_form.diarienummer_pattern.description = _(
+        "Varje diarienummer som registreras måste följa mönstret, t.ex. %(default)s. Tomt = "
+        "standard (config/settings.toml).", default=defaults["diarienummer_pattern"])
+    region_form.diarienummer_example.description = _(
+        "Visas i formulären och felmeddelandena. Måste följa mönstret. Tomt = standard "
+        "%(default)s.", default=defaults["diarienummer_example"])
     return render_template("admin/organisation.html",
                            tree=organisation.organisation_tree(current_user.region_id),
                            department_form=department_form, unit_form=unit_form,
-                           error=error), status
+                           region_form=region_form, error=error), status
 
 
 # ---------------------------------------------------------------- a förvaltning

@@ -5,7 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,7 +31,7 @@ from ..admin_people_forms import (
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Region, User
-from ..services import admin_people, user_import
+from ..services import accounts, admin_people, user_import
 from ..services.errors import ServiceError, ValidationFailed
 from ..services.validation import as_id
 from ..states.i18n import N_
@@ -88,6 +97,8 @@ def update(user_id: int):
     except ServiceError as error:
         _attach(error, form)
         return _render_person(person, edit_form=form, error=error, status=error.status)
+    if person.id == current_user.id:  # a new password ends the other sessions, not this one
+        session[accounts.SESSION_GENERATION_KEY] = person.session_generation
     flash(_("Uppgifterna är sparade."), "success")
     return redirect(url_for("admin_people.detail", user_id=person.id))
 

@@ -10,7 +10,16 @@ from ..dossier.classification import review_overdue
 from ..extensions import csrf
 from ..i18n import localized
 from ..models import Case, User, utcnow
-from ..services import access, accounts, cases, dossier, meetings, organisation, scoring
+from ..services import (
+    access,
+    accounts,
+    cases,
+    dossier,
+    follow_up,
+    meetings,
+    organisation,
+    scoring,
+)
 from ..services.errors import ValidationFailed, translate
 from ..services.processes import current_process, process_of
 from ..states.i18n import N_
@@ -195,6 +204,70 @@ def sign_off_classification(case_id: int):
     return jsonify(_section(dossier.sign_off_classification(_user(), case), "classification"))
 
 
+# ---------------------------------------------------------------- benefit follow-up
+
+REPORT_KEYS = {"actual_value", "realised_sek", "used_as_intended", "comment"}
+
+
+@bp.get("/cases/<int:case_id>/follow-up")
+def get_follow_up(case_id: int):
+    case = cases.get_case(_user(), case_id)
+    return jsonify(_follow_up(case))
+
+
+@bp.put("/cases/<int:case_id>/follow-up/<int:number>/<int:months>")
+def put_follow_up_report(case_id: int, number: int, months: int):
+    """The web form's report of one checkpoint (benefit ``number``, ``months`` after go-live),
+    through the same service and rules."""
+    case = cases.get_case(_user(), case_id)
+    body = _body()
+    _reject_unknown(body, REPORT_KEYS)
+    follow_up.report(_user(), case, number, months, body)
+    point = next(p for p in follow_up.checkpoints(case)
+                 if (p.benefit_number, p.months) == (number, months))
+    return jsonify(_checkpoint(point, follow_up.local_today()))
+
+
+def _follow_up(case: Case) -> dict[str, Any]:
+    today = follow_up.local_today()
+    summary = follow_up.realisation(case)
+    costs = follow_up.cost_comparison(case)
+    return {
+        "case_id": case.id, "state": case.state,
+        "go_live_date": case.go_live_date.isoformat() if case.go_live_date else None,
+        "can_report": follow_up.can_report(_user(), case),
+        "checkpoints": [_checkpoint(p, today) for p in follow_up.checkpoints(case)],
+        "summary": {
+            "years": list(summary.years), "reported": summary.reported,
+            "checkpoints": summary.checkpoints, "planned_sek": summary.planned_sek,
+            "realised_sek": summary.realised_sek,
+            "by_colour": {k: {"planned_sek": p, "realised_sek": r}
+                          for k, (p, r) in summary.by_colour.items()},
+            "by_category": {k: {"planned_sek": p, "realised_sek": r}
+                            for k, (p, r) in summary.by_category.items()},
+            "used": dict(summary.used)},
+        "costs": {"planned_yearly_sek": list(costs.planned_yearly_sek),
+                  "planned_total_sek": costs.planned_total_sek,
+                  "actual_sek": costs.actual_sek, "difference_sek": costs.difference_sek},
+    }
+
+
+def _checkpoint(point, today) -> dict[str, Any]:
+    report = point.report
+    return {
+        "benefit_number": point.benefit_number, "months": point.months,
+        "description": point.description, "category": point.category, "colour": point.colour,
+        "indicator": point.indicator, "baseline": point.baseline, "target": point.target,
+        "due": point.due.isoformat() if point.due else None, "due_now": point.is_due(today),
+        "year": point.year, "planned_sek": point.planned_sek,
+        "report": None if report is None else {
+            "actual_value": report.actual_value, "realised_sek": report.realised_sek,
+            "used_as_intended": report.used_as_intended, "comment": report.comment,
+            "reported_by": report.reported_by.display_name if report.reported_by else None,
+            "reported_at": report.reported_at.isoformat() if report.reported_at else None},
+    }
+
+
 @bp.get("/objects")
 def objects():
     today = utcnow().date()
@@ -213,8 +286,21 @@ def _object(row, today) -> dict[str, Any]:
             "review_overdue": review_overdue(row.last_review, today)}
 
 
-def _failures(failures) -> list[dict[str, str]]:
-    return [{"code": f.code, "message": translate(f.message, f.params)} for f in failures]
+def _failures(failures) -> list[dict[str, Any]]:
+    return [{"code": f.code, "message": translate(f.message, f.params), "params": dict(f.params)}
+            for f in failures]
+
+
+def _translated(value: Any) -> Any:
+    """A section result with every message in it (problems, warnings, hints, route_problem)
+    translated and filled in like the top-level ones; ``code`` and ``params`` stay."""
+    if isinstance(value, dict):
+        if isinstance(value.get("code"), str) and isinstance(value.get("message"), str):
+            return {**value, "message": translate(value["message"], value.get("params"))}
+        return {key: _translated(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_translated(item) for item in value]
+    return value
 
 
 def _section(current, name: str) -> dict[str, Any]:
@@ -223,7 +309,7 @@ def _section(current, name: str) -> dict[str, Any]:
         "section": name, "version": current.version, "saved": section.saved,
         "passed": section.passed,
         "input": section.data.model_dump(mode="json") if section.saved else None,
-        "result": section.result.to_dict() if section.result is not None else None,
+        "result": _translated(section.result.to_dict()) if section.result is not None else None,
         "problems": _failures(section.problems if section.saved
                               else [dossier.SECTION_MISSING[name]]),
         "warnings": _failures(section.warnings),
@@ -372,6 +458,7 @@ def _case_detail(case: Case) -> dict[str, Any]:
         "merged_into": case.merged_into_id,
         "planned_go_live": case.planned_go_live.isoformat() if case.planned_go_live else None,
         "actual_cost_sek": case.actual_cost_sek,
+        "diarienummer": case.diarienummer,
         "process": case.process_name, "definition_version": case.process_version,
         "version": case.version, "created_at": case.created_at.isoformat(),
         "available_events": [_event_description(e) for e in cases.available_events(_user(), case)],

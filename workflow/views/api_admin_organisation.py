@@ -62,6 +62,27 @@ def reopen_department(department_id: int):
     return jsonify(_department_detail(department))
 
 
+# ---------------------------------------------------------------- the region
+
+@bp.get("/region")
+def get_region():
+    return jsonify(_region(api_admin().region))
+
+
+@bp.patch("/region")
+def update_region():
+    """The region's diarienummer pattern and example (docs/decisions.md)."""
+    region = api_admin().region
+    organisation.update_region(api_admin(), region, _body())
+    return jsonify(_region(region))
+
+
+def _region(region) -> dict[str, Any]:
+    return {"id": region.id, "name": region.name,
+            "settings": organisation.region_settings(region),
+            "defaults": organisation.region_defaults()}
+
+
 # ---------------------------------------------------------------- units
 
 @bp.get("/units")
@@ -188,6 +209,13 @@ def _openapi() -> dict[str, Any]:
         "name": {"type": "string", "minLength": 1, "maxLength": 200}, **forums,
         **settings["properties"]}}
     closed = {"open_cases": {"type": "integer"}, "warning": {"type": ["string", "null"]}}
+    region_settings = {"type": "object", "additionalProperties": False, "properties": {
+        "diarienummer_pattern": {"type": ["string", "null"],
+                                 "maxLength": organisation.PATTERN_MAX,
+                                 "description": "Reguljärt uttryck; null = standard"},
+        "diarienummer_example": {"type": ["string", "null"],
+                                 "maxLength": organisation.EXAMPLE_MAX,
+                                 "description": "Ett diarienummer som följer mönstret"}}}
     department_id = [{"name": "department_id", "in": "path", "required": True,
                       "schema": {"type": "integer", "minimum": 1}}]
     unit_id = [{"name": "unit_id", "in": "path", "required": True,
@@ -200,11 +228,25 @@ def _openapi() -> dict[str, Any]:
         "schemas": {
             "AdminDepartmentSettings": settings, "AdminUnit": unit,
             "AdminDepartment": department, "AdminDepartmentInput": department_input,
+            "AdminRegion": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "name": text,
+                "settings": ref("AdminRegionSettings"), "defaults": ref("AdminRegionSettings")}},
+            "AdminRegionSettings": region_settings,
             "AdminUnitInput": {"type": "object", "additionalProperties": False, "properties": {
                 "name": {"type": "string", "minLength": 1, "maxLength": 200},
                 "department_id": {"type": "integer", "minimum": 1}}},
         },
         "paths": {
+            "/admin/region": {
+                "get": {"summary": "Regionens inställningar: diarienumrets mönster och exempel",
+                        "responses": {**answer("Regionen", ref("AdminRegion")),
+                                      **error_responses(401, 403)}},
+                "patch": {"summary": "Ändra diarienumrets mönster (reguljärt uttryck) och "
+                                     "exempel; null = standard",
+                          "requestBody": {"required": True,
+                                          **json_body(ref("AdminRegionSettings"))},
+                          "responses": {**answer("Regionen", ref("AdminRegion")),
+                                        **error_responses(401, 403, 422)}}},
             "/admin/departments": {
                 "get": {"summary": "Förvaltningarna med enheter, forum och inställningar",
                         "responses": {**answer("Förvaltningarna", {"type": "object", "properties": {

@@ -15,7 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import sso
 from ..forms import ConfirmForm, LanguageForm, LoginForm
@@ -74,9 +74,11 @@ def sso_callback():
 
 
 def _log_in(user: User) -> None:
-    """A fresh session (no fixation) that ends after PERMANENT_SESSION_LIFETIME idle."""
+    """A fresh session (no fixation) that ends after PERMANENT_SESSION_LIFETIME idle, or when
+    the user logs out anywhere (the session generation, checked by the user loader)."""
     session.clear()
     login_user(user)
+    session[accounts.SESSION_GENERATION_KEY] = user.session_generation
     session.permanent = True
 
 
@@ -95,6 +97,8 @@ def logout():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     lang = session.get("lang")
+    # Server-side: every copy of this session cookie (and the user's other sessions) ends.
+    accounts.end_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
     if lang:

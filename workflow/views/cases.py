@@ -9,13 +9,14 @@ from ..forms import (
     CaseEditForm,
     CommentForm,
     ConfirmForm,
+    DiarienummerForm,
     IdeaForm,
     event_form_class,
     grouped_choices,
     plain_choices,
 )
 from ..i18n import language, localized
-from ..services import access, cases, notifications, organisation, similar
+from ..services import access, cases, follow_up, notifications, organisation, similar
 from ..services.errors import ServiceError, ValidationFailed
 from ..services.processes import current_process, process_of
 from ..services.validation import as_id
@@ -76,7 +77,9 @@ def _render_new_idea(form: IdeaForm, status: int, error: ServiceError | None = N
 @bp.get("/ideas/mine")
 def mine():
     page = cases.list_cases(current_user, mine=True, page=_page_number())
-    return render_template("mine.html", page=page)
+    # The nämnd's decision, where it was the latest step, in plain words (docs/decisions.md).
+    decisions = cases.committee_decisions_last([case.id for case in page.items])
+    return render_template("mine.html", page=page, decisions=decisions)
 
 
 @bp.get("/todo")
@@ -123,6 +126,23 @@ def edit(case_id: int):
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
+@bp.post("/cases/<int:case_id>/diarienummer")
+def diarienummer(case_id: int):
+    """Set or correct the case's diarienummer (docs/decisions.md)."""
+    case = cases.get_case(current_user, case_id)
+    form = DiarienummerForm(prefix="registry")
+    if not form.validate_on_submit():
+        return _render_case(case, status=422, diarienummer_form=form)
+    try:
+        cases.update_case(current_user, case, {"diarienummer": form.diarienummer.data or ""},
+                          expected_version=form.version.data or None)
+    except ServiceError as error:
+        _show_field_errors(form, error)
+        return _render_case(case, status=error.status, diarienummer_form=form, error=error)
+    flash(_("Diarienumret är sparat."), "success")
+    return redirect(url_for("cases.detail", case_id=case.id))
+
+
 @bp.post("/cases/<int:case_id>/events/<event>")
 def fire(case_id: int, event: str):
     case = cases.get_case(current_user, case_id)
@@ -155,17 +175,45 @@ def comment(case_id: int):
     return redirect(url_for("cases.detail", case_id=case.id, _anchor="kommentarer"))
 
 
+# Date fields that may not lie after today (the go-live has happened, docs/follow-up.md):
+# the date input offers no later day.
+# The nämnd's meeting likewise has taken place (docs/decisions.md).
+NOT_AFTER_TODAY = ("go_live_date", "meeting_date")
+
+
 def _event_form(case, spec, from_request: bool = False):
     process = process_of(case)
     form_class = event_form_class(process.definition.key, spec, language())
     form = form_class(prefix=spec.name, formdata=None if not from_request else request.form)
+    for name in NOT_AFTER_TODAY:
+        if name in form:
+            form[name].render_kw = {"max": follow_up.local_today().isoformat()}
     if not from_request:
         form.version.data = case.version
+        # Closing records the efterkalkyl: offer what is already recorded on the case.
+        if "actual_cost_sek" in form and case.actual_cost_sek is not None:
+            form.actual_cost_sek.data = str(case.actual_cost_sek)
+        if "diarienummer" in form and case.diarienummer:
+            form.diarienummer.data = case.diarienummer
+    _describe_decision_fields(case, form)
     return form
 
 
+def _describe_decision_fields(case, form) -> None:
+    """The nämnd's decision fields say what the rules ask for (docs/decisions.md): the
+    region's diarienummer format, a paragraph as in the minutes, a meeting that has been."""
+    if "diarienummer" in form:
+        form.diarienummer.description = _("Som i diariet, t.ex. %(example)s.",
+                                          example=cases.diarienummer_rule(case)[1])
+    if "decision_reference" in form:
+        form.decision_reference.description = _("Paragrafen i protokollet, t.ex. § 123.")
+    if "meeting_date" in form:
+        form.meeting_date.description = _("Dagen då nämnden sammanträdde, i dag eller "
+                                          "tidigare.")
+
+
 def _render_case(case, status: int = 200, edit_form=None, event_forms=None, comment_form=None,
-                 error: ServiceError | None = None):
+                 error: ServiceError | None = None, diarienummer_form=None):
     process = process_of(case)
     events = cases.available_events(current_user, case)
     forms = {spec.name: (event_forms or {}).get(spec.name) or _event_form(case, spec)
@@ -174,9 +222,20 @@ def _render_case(case, status: int = 200, edit_form=None, event_forms=None, comm
         edit_form = CaseEditForm(formdata=None, obj=case, version=case.version,
                                  direction_focus=case.direction_focus or "",
                                  direction_reach=case.direction_reach or "")
+    if diarienummer_form is None and cases.can_set_diarienummer(current_user, case):
+        diarienummer_form = DiarienummerForm(prefix="registry", formdata=None,
+                                             version=case.version,
+                                             diarienummer=case.diarienummer or "")
+    if diarienummer_form is not None:
+        diarienummer_form.diarienummer.description = _(
+            "Som i diariet, t.ex. %(example)s.", example=cases.diarienummer_rule(case)[1])
     return render_template(
         "case.html", case=case, process=process, events=events, forms=forms,
+        cost_comparison=(follow_up.cost_comparison(case) if case.actual_cost_sek is not None
+                         else None),
         edit_form=edit_form, comment_form=comment_form or CommentForm(formdata=None),
+        diarienummer_form=diarienummer_form,
+        latest_decision=cases.latest_committee_decision(case),
         diagram=layout(process.definition), error=error, confirm_form=ConfirmForm(),
         following=notifications.is_following(current_user, case),
         similar=similar.similar_to_case(current_user, case),

@@ -10,7 +10,7 @@ from .. import dossier_forms as forms
 from ..dossier import benefit, classification, procurement
 from ..forms import ConfirmForm
 from ..models import utcnow
-from ..services import access, cases, dossier
+from ..services import cases, dossier
 from ..services.errors import ServiceError, ValidationFailed
 from ..services.processes import process_of
 from ..states.i18n import N_
@@ -137,8 +137,9 @@ def _render(case, submitted=None, status: int = 200, error: ServiceError | None 
         "dossier.html", case=case, process=process_of(case), dossier=current,
         forms=section_forms, editable=editable, error=error, unplaced=unplaced or [],
         objects={o.id: o for o in objects}, open_section=open_section,
-        can_sign_off="security" in access.roles_for(current_user, case),
-        confirm_form=ConfirmForm(), axes=classification.AXES, route_label=_route_label), status
+        can_sign_off=dossier.can_sign_off(current_user, case),
+        confirm_form=ConfirmForm(), axes=classification.AXES, route_label=_route_label,
+        benefit_conventions=benefit.CONVENTIONS), status
 
 
 def _route_label(route: str | None) -> str:

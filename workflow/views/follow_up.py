@@ -63,13 +63,16 @@ def report(case_id: int, number: int, months: int):
 def _render(case, submitted=None, status: int = 200, error=None):
     points = follow_up.checkpoints(case)
     editable = follow_up.can_report(current_user, case)
+    today = follow_up.local_today()
     forms = {}
     if editable:
-        for point in points:
+        for point in points:  # a checkpoint is reported from its due day (docs/follow-up.md)
             key = (point.benefit_number, point.months)
-            forms[key] = (submitted or {}).get(key) or ReportForm(
-                prefix=_prefix(point), formdata=None, obj=point.report)
+            if point.is_due(today) or key in (submitted or {}):
+                forms[key] = (submitted or {}).get(key) or ReportForm(
+                    prefix=_prefix(point), formdata=None, obj=point.report)
     return render_template("follow_up.html", case=case, points=points, forms=forms,
                            summary=follow_up.realisation(case), error=error,
+                           costs=follow_up.cost_comparison(case), editable=editable,
                            use_labels=follow_up.USE, colours=benefit.COLOURS,
                            categories=benefit.CATEGORIES), status

@@ -1,8 +1,10 @@
 """``/healthz`` for load balancers, systemd watchdogs and monitoring.
 
 200 when the database answers and its schema is at the newest migration, 503 otherwise, with
-``{"status", "database", "migrations", "revision", "head"}``. No login, no personal data, two
-small queries; the newest migration is read from the scripts once, at start-up.
+``{"status", "database", "migrations", "revision", "head"}``; in production settings (see
+workflow/server_details.py) without ``revision`` and ``head``, which would tell a stranger
+which release runs. No login, no personal data, two small queries; the newest migration is
+read from the scripts once, at start-up.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from sqlalchemy import column, inspect, select, table
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..server_details import exposes_server_details
 from ..settings import PROJECT_ROOT
 
 bp = Blueprint("health", __name__)
@@ -85,6 +88,8 @@ def healthz():
                     revision=_joined(applied))
         if body["migrations"] == "current":
             body["status"] = "ok"
+    if not exposes_server_details(current_app):
+        del body["revision"], body["head"]
     response = jsonify(body)
     response.status_code = 200 if body["status"] == "ok" else 503
     response.headers["Cache-Control"] = "no-store"

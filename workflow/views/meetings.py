@@ -56,6 +56,9 @@ class DecisionForm(FlaskForm):
                                 validators=[Optional(), NumberRange(min=2000, max=2100)])
     target_case = IntegerField(_l("Ärendenummer (vid sammanslagning)"),
                                validators=[Optional(), NumberRange(min=1)])
+    # The registry's number, when the case is lifted to the nämnd (docs/decisions.md).
+    diarienummer = StringField(_l("Diarienummer (när ärendet lyfts till nämnden)"),
+                               validators=[Optional(), Length(max=60)])
     submit = SubmitField(_l("Fatta beslut"))
 
 
@@ -213,6 +216,7 @@ def _attendance_form(meeting) -> AttendanceForm:
 
 def _decision_form(item) -> DecisionForm:
     form = DecisionForm(prefix=f"item{item.id}", formdata=None)
+    form.diarienummer.data = item.case.diarienummer or ""
     _decision_choices(item, form)
     return form
 
@@ -233,7 +237,7 @@ def _event_data(case, form: DecisionForm) -> dict:
     if spec is None:
         return {}
     extra = {"priority": form.priority.data or None, "planned_year": form.planned_year.data,
-             "target_case": form.target_case.data}
+             "target_case": form.target_case.data, "diarienummer": form.diarienummer.data or None}
     data = {}
     for field in spec.fields:
         if field.type == "text" and (field.required or field.name == "comment"):

@@ -45,8 +45,10 @@ def _dossier_schemas() -> dict[str, Any]:
         schemas[model.__name__] = schema
     schemas["BenefitCalculation"]["properties"]["replacement"] = {
         "type": "boolean", "description": "Ersätter en likvärdig lösning"}
-    failure = {"type": "object", "properties": {"code": {"type": "string"},
-                                                "message": {"type": "string"}}}
+    failure = {"type": "object", "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string", "description": "Översatt och ifylld (Accept-Language)"},
+        "params": {"type": "object"}}}
     schemas["DossierSection"] = {"type": "object", "properties": {
         "section": {"enum": list(DOSSIER_MODELS)}, "version": {"type": "integer"},
         "saved": {"type": "boolean"}, "passed": {"type": "boolean"},
@@ -60,6 +62,47 @@ def _dossier_schemas() -> dict[str, Any]:
         "sections": {"type": "object", "additionalProperties": {
             "$ref": "#/components/schemas/DossierSection"}}}}
     return schemas
+
+
+def _follow_up_schemas() -> dict[str, Any]:
+    """The follow-up (nyttouppföljning) documents of /cases/{case_id}/follow-up."""
+    sek = {"type": ["integer", "null"]}
+    pair = {"type": "object", "properties": {"planned_sek": {"type": "integer"},
+                                             "realised_sek": {"type": "integer"}}}
+    report = {"type": "object", "additionalProperties": False,
+              "required": ["actual_value", "used_as_intended"],
+              "properties": {
+                  "actual_value": {"type": "string", "minLength": 1, "maxLength": 200},
+                  "realised_sek": {"type": ["integer", "null"], "minimum": 0,
+                                   "maximum": 10**12, "description": "Hela kronor per år"},
+                  "used_as_intended": {"enum": ["yes", "partly", "no"]},
+                  "comment": {"type": "string", "maxLength": 2000}}}
+    checkpoint = {"type": "object", "properties": {
+        "benefit_number": {"type": "integer"}, "months": {"type": "integer"},
+        "description": {"type": "string"}, "category": {"type": "string"},
+        "colour": {"type": "string"}, "indicator": {"type": "string"},
+        "baseline": {"type": "string"}, "target": {"type": "string"},
+        "due": {"type": ["string", "null"], "format": "date"}, "due_now": {"type": "boolean"},
+        "year": {"type": "integer", "description": "Kalkylens år (år 1 = tolv månader från "
+                                                   "beslutet)"},
+        "planned_sek": {**sek, "description": "Kalkylens belopp för det året"},
+        "report": {"type": ["object", "null"]}}}
+    follow = {"type": "object", "properties": {
+        "case_id": {"type": "integer"}, "state": {"type": "string"},
+        "go_live_date": {"type": ["string", "null"], "format": "date"},
+        "can_report": {"type": "boolean"},
+        "checkpoints": {"type": "array", "items": _ref("Checkpoint")},
+        "summary": {"type": "object", "properties": {
+            "years": {"type": "array", "items": {"type": "integer"}},
+            "reported": {"type": "integer"}, "checkpoints": {"type": "integer"},
+            "planned_sek": {"type": "integer"}, "realised_sek": {"type": "integer"},
+            "by_colour": {"type": "object", "additionalProperties": pair},
+            "by_category": {"type": "object", "additionalProperties": pair},
+            "used": {"type": "object"}}},
+        "costs": {"type": "object", "properties": {
+            "planned_yearly_sek": {"type": "array", "items": {"type": "integer"}},
+            "planned_total_sek": sek, "actual_sek": sek, "difference_sek": sek}}}}
+    return {"FollowUpReport": report, "Checkpoint": checkpoint, "FollowUp": follow}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -94,7 +137,12 @@ def openapi_document() -> dict[str, Any]:
                                                           if o != "direct_channel"]},
                                       "anonymous": {"type": "boolean"}}},
         "CaseUpdate": {"type": "object", "additionalProperties": False,
-                       "properties": {**case_fields, "version": {"type": "integer"}}},
+                       "properties": {**case_fields, "version": {"type": "integer"},
+                                      "diarienummer": {
+                                          "type": "string", "maxLength": 60,
+                                          "description": "Registrets diarienummer i regionens "
+                                          "format; nämndsekreterare eller förvaltningsledning, "
+                                          "medan beslutet väntar (docs/decisions.md)"}}},
         "EventRequest": {"type": "object", "required": ["event"],
                          "description": "Händelsens fält enligt available_events läggs bredvid.",
                          "properties": {"event": {"enum": list(process.events)},
@@ -122,6 +170,7 @@ def openapi_document() -> dict[str, Any]:
             "priority": {"type": ["string", "null"]},
             "go_live_date": {"type": ["string", "null"], "format": "date"},
             "merged_into": {"type": ["integer", "null"]}, "process": text,
+            "diarienummer": {"type": ["string", "null"]},
             "definition_version": {"type": "integer"}, "version": {"type": "integer"},
             "available_events": {"type": "array", "items": _ref("AvailableEvent")},
             "history": {"type": "array", "items": _ref("HistoryEntry")}}}]},
@@ -131,6 +180,7 @@ def openapi_document() -> dict[str, Any]:
             "total": {"type": "integer"}}},
     }
     schemas.update(_dossier_schemas())
+    schemas.update(_follow_up_schemas())
     schemas["MeetingCreate"] = {
         "type": "object", "additionalProperties": False,
         "required": ["kind", "department_id", "starts_at"],
@@ -207,6 +257,24 @@ def openapi_document() -> dict[str, Any]:
             "parameters": case_id,
             "responses": {"200": {"description": "Klassningen", **_json(_ref("DossierSection"))},
                           **_errors(401, 403, 404, 422)}}},
+        "/cases/{case_id}/follow-up": {"get": {
+            "summary": "Nyttouppföljningen: uppföljningstillfällen med förfallodag, planerad nytta "
+                       "för kalkylens år, rapporter, sammanfattning och efterkalkyl",
+            "parameters": case_id,
+            "responses": {"200": {"description": "Uppföljningen", **_json(_ref("FollowUp"))},
+                          **_errors(401, 404)}}},
+        "/cases/{case_id}/follow-up/{benefit_number}/{months}": {"put": {
+            "summary": "Rapportera (eller rätta) ett uppföljningstillfälle; tidigast på "
+                       "förfallodagen",
+            "parameters": case_id + [
+                {"name": "benefit_number", "in": "path", "required": True,
+                 "schema": {"type": "integer", "minimum": 1}},
+                {"name": "months", "in": "path", "required": True,
+                 "schema": {"type": "integer", "minimum": 1}}],
+            "requestBody": {"required": True, **_json(_ref("FollowUpReport"))},
+            "responses": {"200": {"description": "Uppföljningstillfället",
+                                  **_json(_ref("Checkpoint"))},
+                          **_errors(401, 403, 404, 409, 422)}}},
         "/objects": {"get": {"summary": "Förvaltningsobjekt i klassningsregistret",
                              "responses": {"200": {"description": "Objekten",
                                                    **_json({"type": "object"})},
