@@ -27,6 +27,20 @@ from workflow.services.processes import current_process, registry
 V2 = yaml.safe_dump(raw_v2(), allow_unicode=True, sort_keys=False)
 
 
+@pytest.fixture
+def make_app(make_app, tmp_path_factory):
+    """These tests load a second version on top of the first: the apps here read a folder that
+    holds only standard-v1.yaml (the shipped folder has its own version 2)."""
+    from workflow.settings import CONFIG_DIR
+    folder = tmp_path_factory.mktemp("processes")
+    (folder / "standard-v1.yaml").write_bytes(
+        (CONFIG_DIR / "processes" / "standard-v1.yaml").read_bytes())
+
+    def factory(**overrides):
+        return make_app(**{"PROCESS_DIR": folder, **overrides})
+    return factory
+
+
 def broken(**changes) -> str:
     raw = raw_v2()
     raw.update(changes)

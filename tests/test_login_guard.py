@@ -2,10 +2,9 @@
 and address, per address and per username; and web sessions that end on the server."""
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-
-import logging
 
 import pytest
 from sqlalchemy import func, select
@@ -207,7 +206,8 @@ def test_further_locks_last_twice_as_long_up_to_the_ceiling(make_app):
 
 def test_many_addresses_guessing_one_account_hit_the_account_ceiling(make_app):
     """Against distributed guessing: the account-wide ceiling locks every address, for
-    lock_minutes only (it does not grow)."""
+    lock_minutes only (it does not grow). (Failed before: the fifth failure, from any
+    addresses, locked the username everywhere.)"""
     app = make_app(LOGIN_ACCOUNT_MAX_FAILURES=12)
     start = utcnow()
     with app.test_request_context():

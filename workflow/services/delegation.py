@@ -34,6 +34,7 @@ from ..states.i18n import N_
 from . import access, admin_log
 from .cases import unit_of_work
 from .errors import NotFound, PermissionDenied, ValidationFailed
+from .validation import as_id
 
 MAX_POINTS = 60
 NUMBER = re.compile(r"[0-9A-Za-z][0-9A-Za-z.:\-]{0,19}")
@@ -305,7 +306,7 @@ def can_read_anmalan(user: User, department: Department) -> bool:
 def anmalan(user: User, department_id: Any, start: Any, end: Any) -> Anmalan:
     """Every decision taken on delegation in the förvaltning between ``start`` and ``end``
     (both included), in date order: the list the nämnd secretary reports to the nämnd."""
-    department = db.session.get(Department, _int(department_id) or 0)
+    department = db.session.get(Department, as_id(department_id) or 0)
     if department is None or not can_read_anmalan(user, department):
         raise NotFound()
     errors = {}
