@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from helpers import BENEFIT, CLASSIFICATION, PROCUREMENT, case_in, user
+from helpers import BENEFIT, CLASSIFICATION, PROCUREMENT, case_in, login, user
 from workflow.extensions import db
 from workflow.models import InfoObject, Unit
 from workflow.services import cases, dossier
@@ -433,3 +433,15 @@ def test_case_history_names_the_changed_dossier_fields(app):
     page = login(app.test_client(), "vu").get(f"/cases/{case_id}").get_data(as_text=True)
     assert "Nyttokalkylen ändrades" in page
     assert "Nytta 1: Vilken indikator?: Minuter per pass på nycklar → Minuter per pass" in page
+
+
+def test_the_history_shows_yes_and_no_never_a_python_value(app):
+    """A dossier change of a yes/no field reads "Ja"/"Nej" in the history, never True/False."""
+    client = app.test_client()
+    with app.test_request_context():
+        case = case_in("council")
+        case_id = case.id
+    login(client, "vu")
+    page = re.sub(r"<[^>]+>", " ", client.get(f"/cases/{case_id}").get_data(as_text=True))
+    assert re.search(r"Personuppgifter:\s+—\s+→\s+Ja", page)
+    assert not re.search(r"\b(True|False|None)\b", page)

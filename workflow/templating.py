@@ -139,6 +139,8 @@ def field_value(name: str, value: Any) -> str:
     """A case field's value as the history shows it (edits store raw before/after values)."""
     if value in (None, ""):
         return "—"
+    if isinstance(value, bool):
+        return gettext("Ja") if value else gettext("Nej")
     if name in ("cost_estimate_sek", "actual_cost_sek") and isinstance(value, int):
         return sek(value)
     if name == "direction" and isinstance(value, dict):

@@ -287,12 +287,15 @@ class Anmalan:
     decisions: list[DelegationDecision]
 
 
+def region_departments(user: User) -> list[Department]:
+    return list(db.session.scalars(
+        select(Department).where(Department.region_id == user.region_id)
+        .order_by(Department.name)))
+
+
 def departments_for(user: User) -> list[Department]:
     """The förvaltningar whose anmälan the user may read."""
-    departments = db.session.scalars(
-        select(Department).where(Department.region_id == user.region_id)
-        .order_by(Department.name))
-    return [d for d in departments if can_read_anmalan(user, d)]
+    return [d for d in region_departments(user) if can_read_anmalan(user, d)]
 
 
 def can_read_anmalan(user: User, department: Department) -> bool:

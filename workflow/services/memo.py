@@ -3,7 +3,8 @@
 The developer (verksamhetsutvecklare) or the management writes five texts while the case is
 with the management or the nämnd: förslag till beslut, sammanfattning, bakgrund, bedömning and
 konsekvenser för barn. Everything else in the memo comes from the case and its decision dossier
-(DOMAIN.md §4-§6), so the memo never contradicts the figures the decision gates checked:
+(docs/dossier-rules.md, docs/procurement-rules.md), so the memo never contradicts the figures
+the decision gates checked:
 ekonomiska konsekvenser from the nyttokalkyl, informationssäkerhet from the classification,
 upphandling from the procurement check.
 

@@ -1,4 +1,4 @@
-"""Process definitions: the chain of DOMAIN.md §3 as data, loaded and validated.
+"""Process definitions: the chain of docs/process.md as data, loaded and validated.
 
 A definition file is YAML with ``name``, ``version``, ``label``, ``initial``, a list of
 ``states`` and a list of ``events``. Everything is checked when it is loaded; a broken file

@@ -1,4 +1,4 @@
-"""The canonical roles of DOMAIN.md §3. ``author`` is the case's own submitter."""
+"""The canonical roles of the process (docs/process.md). ``author`` is the case's own submitter."""
 
 from __future__ import annotations
 

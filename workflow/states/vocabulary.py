@@ -1,4 +1,4 @@
-"""Closed vocabularies of the domain with their Swedish labels (DOMAIN.md §2-§3)."""
+"""Closed vocabularies of the domain with their Swedish labels (docs/process.md)."""
 from __future__ import annotations
 
 from .i18n import N_

@@ -130,14 +130,15 @@ class OrderForm(FlaskForm):
 @bp.get("/admin/delegation/")
 @admin_only
 def admin_index():
-    departments = db.session.scalars(
-        db.select(Department).where(Department.region_id == current_user.region_id)
-        .order_by(Department.name)).all()
+    return _admin_index(PriceBaseForm())
+
+
+def _admin_index(form: PriceBaseForm, status: int = 200):
     today = delegation.local_today()
+    departments = delegation.region_departments(current_user)
     return render_template("admin/delegation.html", departments=departments,
                            current={d.id: delegation.order_on(d, today) for d in departments},
-                           amounts=delegation.price_base_amounts(), form=PriceBaseForm(),
-                           error=None)
+                           amounts=delegation.price_base_amounts(), form=form), status
 
 
 @bp.post("/admin/delegation/prisbasbelopp")
@@ -154,14 +155,7 @@ def admin_prisbasbelopp():
         else:
             flash(_("Prisbasbeloppet för %(year)s är sparat.", year=saved.year), "success")
             return redirect(url_for("delegation.admin_index"))
-    departments = db.session.scalars(
-        db.select(Department).where(Department.region_id == current_user.region_id)
-        .order_by(Department.name)).all()
-    today = delegation.local_today()
-    return render_template("admin/delegation.html", departments=departments,
-                           current={d.id: delegation.order_on(d, today) for d in departments},
-                           amounts=delegation.price_base_amounts(), form=form,
-                           error=True), 422
+    return _admin_index(form, 422)
 
 
 @bp.route("/admin/delegation/<int:department_id>", methods=["GET", "POST"])
