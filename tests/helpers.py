@@ -1,6 +1,9 @@
 """Shared helpers: demo users by name and a way to drive a case to any state."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import select
 
 from workflow.extensions import db
@@ -104,6 +107,14 @@ def new_draft(author: str = "medarbetare", **fields) -> Case:
 
 def new_direct_case() -> Case:
     return cases.create_case(user("medarbetare"), {**IDEA, "unit_id": unit().id}, anonymous=True)
+
+
+def after_tonights_batch(app) -> datetime:
+    """Tomorrow at 03:00 local time: past the hour at which the scheduler turns the day's
+    anonymous ideas into cases (jobs.register_anonymous_ideas)."""
+    zone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+    tomorrow = datetime.now(timezone.utc).astimezone(zone).date() + timedelta(days=1)
+    return datetime(tomorrow.year, tomorrow.month, tomorrow.day, 3, tzinfo=zone)
 
 
 def drive(case: Case, steps) -> Case:

@@ -1,19 +1,23 @@
-"""An anonymous idea leaves no trace of its sender: not in any table, the history or the logs."""
+"""An anonymous idea leaves no trace of its sender: not in any table, the history or the logs;
+it records the unit the sender chose, and it becomes a case only in the night's batch."""
 from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 
-from helpers import IDEA, unit, user
+from helpers import IDEA, after_tonights_batch, login, new_draft, unit, user
 from workflow import _DropSubmissionAccessLog
 from workflow.extensions import db
-from workflow.models import Case
+from workflow.models import AnonymousSubmission, Case
+from workflow.services import jobs
 
 IP = "203.0.113.77"
+NOT_ANONYMOUS = "Din idé skickas med ditt namn. Vill du vara anonym, använd Ny idé och välj Anonymt."
 
 
 def _hashable(value):
@@ -33,11 +37,15 @@ def user_columns() -> dict[str, list[int]]:
             for table in db.metadata.sorted_tables}
 
 
-def assert_no_trace(before, after, sender) -> None:
+def status_path(page: str) -> str:
+    return re.search(r'href="https?://[^/"]+(/status/[^"]+)"', page).group(1)
+
+
+def assert_no_trace(before, after, sender, expect=("cases", "case_history")) -> None:
     traces = {sender.username, sender.display_name, sender.email, IP}
     positions = user_columns()
     new_rows = {name: after[name] - before[name] for name in after}
-    assert new_rows["cases"] and new_rows["case_history"]
+    assert all(new_rows[name] for name in expect), {n: r for n, r in new_rows.items() if r}
     for name, rows in new_rows.items():
         for row in rows:
             for position in positions[name]:
@@ -57,17 +65,91 @@ def test_anonymous_idea_from_the_web_form(app, caplog):
         sender, before = user("medarbetare"), snapshot()
         unit_id = unit().id
     response = client.post("/ideas/new", environ_base={"REMOTE_ADDR": IP},
-                           data={**IDEA, "unit_id": unit_id, "anonymous": "y", "submit": "1"})
-    assert response.status_code == 200 and "anonymt" in response.get_data(as_text=True)
+                           data={**IDEA, "unit_id": unit_id, "anonymous_unit_id": unit_id,
+                                 "anonymous": "y", "submit": "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "anonymt" in page
+    assert "registreras som ärende i natt" in page
+    status = client.get(status_path(page)).get_data(as_text=True)
+    assert "registreras som ärende i natt" in status and IDEA["title"] not in status
     with app.app_context():
-        assert_no_trace(before, snapshot(), sender)
+        # Held without a case row: no case id, no timestamp, only the day and the chosen unit.
+        held = snapshot()
+        assert_no_trace(before, held, sender, expect=("anonymous_submissions",))
+        assert db.session.scalar(select(Case)) is None
+        assert db.session.scalar(select(AnonymousSubmission)).unit_id == unit_id
+        assert jobs.register_anonymous_ideas(datetime.now(timezone.utc)) == 0  # not before night
+        assert jobs.register_anonymous_ideas(after_tonights_batch(app)) == 1
+        assert_no_trace(held, snapshot(), sender, expect=("cases", "case_history", "status_tokens"))
         case = db.session.scalar(select(Case))
         assert case.state == "direct" and case.author_id is None
-        assert case.origin == "direct_channel"
+        assert case.origin == "direct_channel" and case.unit_id == unit_id
         assert [(h.event, h.actor_id) for h in case.history] == [("submit_direct", None)]
+        assert db.session.scalar(select(AnonymousSubmission)) is None
+    assert IDEA["title"] in client.get(status_path(page)).get_data(as_text=True)
     assert not any(t in caplog.text for t in ("medarbetare", "Anna Lindqvist", IP))
     assert "Anonym" not in client.get("/ideas/mine").get_data(as_text=True)
     assert IDEA["title"] not in client.get("/ideas/mine").get_data(as_text=True)
+
+
+def test_the_form_preselects_no_unit_for_an_anonymous_idea(app):
+    client = app.test_client()
+    login(client, "medarbetare")
+    page = client.get("/ideas/new").get_data(as_text=True)
+    anonymous_select = page[page.index('name="anonymous_unit_id"'):]
+    anonymous_select = anonymous_select[:anonymous_select.index("</select>")]
+    # Only the empty "Välj enhet" is selected: no unit is chosen for the sender.
+    assert re.findall(r"<option[^>]*selected[^>]*>", anonymous_select) == ['<option selected value="">']
+    assert "En liten enhet kan räcka för att peka ut dig" in page
+    with app.app_context():
+        unit_id, before = unit().id, snapshot()
+    # Ticking Anonymt without choosing a unit sends nothing: the own unit is never taken.
+    response = client.post("/ideas/new", data={**IDEA, "unit_id": unit_id, "anonymous": "y",
+                                               "submit": "1"})
+    assert response.status_code == 422
+    assert "Ingen enhet är förvald när du skickar anonymt" in response.get_data(as_text=True)
+    with app.app_context():
+        assert snapshot() == before
+
+
+def test_a_day_of_anonymous_ideas_becomes_cases_at_night_in_random_order(app):
+    """Ids of one night's batch follow the shuffle, not the order the ideas were sent in."""
+    client = app.test_client()
+    login(client, "medarbetare")
+    with app.app_context():
+        unit_id = unit().id
+    for title in ("Först skickad", "Sist skickad"):
+        client.post("/ideas/new", data={**IDEA, "title": title, "unit_id": unit_id,
+                                        "anonymous_unit_id": unit_id, "anonymous": "y",
+                                        "submit": "1"})
+
+    class LastFirst:  # an injected randomness that puts the last one sent first
+        def shuffle(self, batch):
+            batch.sort(key=lambda held: held.fields["title"] != "Sist skickad")
+
+    with app.app_context():
+        assert db.session.scalar(select(Case)) is None
+        assert jobs.register_anonymous_ideas(after_tonights_batch(app), rng=LastFirst()) == 2
+        titles = [case.title for case in db.session.scalars(select(Case).order_by(Case.id))]
+        assert titles == ["Sist skickad", "Först skickad"]
+        for case in db.session.scalars(select(Case)):
+            for moment in (case.created_at, case.updated_at, *(h.at for h in case.history)):
+                assert (moment.hour, moment.minute, moment.second, moment.microsecond) == (0,) * 4
+        assert jobs.register_anonymous_ideas(after_tonights_batch(app) + timedelta(hours=1)) == 0
+
+
+def test_sending_a_named_draft_to_the_management_says_it_is_not_anonymous(app):
+    client = app.test_client()
+    login(client, "medarbetare")
+    with app.app_context():
+        case_id = new_draft().id
+    assert NOT_ANONYMOUS in client.get(f"/cases/{case_id}").get_data(as_text=True)
+    token = client.post("/api/v1/tokens", json={"username": "medarbetare", "password": "demo"}
+                        ).get_json()["token"]
+    events = client.get(f"/api/v1/cases/{case_id}", headers={"Authorization": f"Bearer {token}"}
+                        ).get_json()["available_events"]
+    assert [e.get("notice") for e in events if e["event"] == "submit_direct"] == [NOT_ANONYMOUS]
+    assert all("notice" not in e for e in events if e["event"] != "submit_direct")
 
 
 def test_anonymous_idea_over_the_api(app, caplog):
@@ -81,10 +163,13 @@ def test_anonymous_idea_over_the_api(app, caplog):
     response = client.post("/api/v1/cases", headers={"Authorization": f"Bearer {token}"},
                            environ_base={"REMOTE_ADDR": IP},
                            json={**IDEA, "unit_id": unit_id, "anonymous": True})
-    assert response.status_code == 201
-    assert response.get_json()["state"] == "direct"
+    assert response.status_code == 202 and "Location" not in response.headers
+    assert response.get_json()["state"] == "received" and "id" not in response.get_json()
     with app.app_context():
-        assert_no_trace(before, snapshot(), sender)
+        assert_no_trace(before, snapshot(), sender, expect=("anonymous_submissions",))
+        held = snapshot()
+        assert jobs.register_anonymous_ideas(after_tonights_batch(app)) == 1
+        assert_no_trace(held, snapshot(), sender)
     assert not any(t in caplog.text for t in ("medarbetare", "Anna Lindqvist", IP))
 
 
@@ -93,7 +178,10 @@ def test_management_sees_the_idea_without_a_sender(app):
     client.post("/login", data={"username": "medarbetare", "password": "demo"})
     with app.app_context():
         unit_id = unit().id
-    client.post("/ideas/new", data={**IDEA, "unit_id": unit_id, "anonymous": "y", "submit": "1"})
+    client.post("/ideas/new", data={**IDEA, "unit_id": unit_id, "anonymous_unit_id": unit_id,
+                                    "anonymous": "y", "submit": "1"})
+    with app.app_context():
+        jobs.register_anonymous_ideas(after_tonights_batch(app))
     client.post("/logout")
     client.post("/login", data={"username": "admin", "password": "demo"})
     page = client.get("/cases/1").get_data(as_text=True)
@@ -107,7 +195,7 @@ def test_refused_anonymous_idea_stores_nothing(app):
         unit_id, before = unit().id, snapshot()
     response = client.post("/ideas/new", data={"title": "Bara rubrik", "need": "",
                                                "unit_id": unit_id, "anonymous": "y",
-                                               "submit": "1"})
+                                               "anonymous_unit_id": unit_id, "submit": "1"})
     assert response.status_code == 409
     assert "Beskriv behovet" in response.get_data(as_text=True)
     with app.app_context():

@@ -226,3 +226,52 @@ def test_no_input_yields_a_server_error(api, chef_headers, body):
                          ("patch", "/api/v1/cases/1")]:
         response = getattr(api, method)(path, headers=chef_headers, json=body)
         assert response.status_code < 500, (path, body, response.get_json())
+
+
+def test_hostile_input_is_a_swedish_4xx_and_changes_nothing(app, api, chef_headers, unit_id):
+    """Deep nesting, lone surrogates, NUL and other control characters, pages and versions
+    beyond any integer column: each a 4xx with a Swedish message, nothing written (issue 12)."""
+    from workflow.extensions import db
+    from workflow.models import Case
+    deep = "[" * 100_000 + "]" * 100_000
+    nested = {"title": "x"}
+    for _ in range(40):
+        nested = {"a": nested}
+    bodies = [deep, '{"title": ' + deep + "}", nested,
+              '{"title": "Nyckel\\ud800", "need": "x", "unit_id": %d}' % unit_id,
+              '{"title": "Nyckel\\u0000sk\\u00e5p", "need": "x", "unit_id": %d}' % unit_id,
+              {**IDEA, "need": "rad\x07", "unit_id": unit_id}]
+    for body in bodies:
+        for method, path in [("post", "/api/v1/cases"), ("patch", "/api/v1/cases/1"),
+                             ("post", "/api/v1/cases/1/events")]:
+            kwargs = {"json": body} if isinstance(body, dict) else {
+                "data": body, "content_type": "application/json"}
+            response = getattr(api, method)(path, headers=chef_headers, **kwargs)
+            assert response.status_code in (400, 422), (path, response.status_code)
+            assert response.get_json()["error"].startswith("Uppgifterna innehåller fel"), body
+    huge = "9" * 5000
+    response = api.patch("/api/v1/cases/1", headers={**chef_headers, "If-Match": f'"{huge}"'},
+                         json={"title": "Ny rubrik"})
+    assert response.status_code == 422 and "version" in response.get_json()["fields"]
+    for page in ("99999999999999999999999", "18446744073709551617"):
+        assert api.get(f"/api/v1/cases?page={page}", headers=chef_headers).status_code == 422
+    client = app.test_client()
+    client.post("/login", data={"username": "chef", "password": "demo"})
+    assert client.get("/cases?page=18446744073709551617").status_code == 422
+    with app.app_context():
+        assert [(c.id, c.title, c.version) for c in db.session.query(Case)] == [
+            (1, IDEA["title"], 1)]
+
+
+def test_database_errors_do_not_carry_parameters_into_the_text_log(app):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from workflow.extensions import db
+    with app.app_context():
+        assert app.config["LOG_FORMAT"] == "text"
+        with pytest.raises(DBAPIError) as info:
+            db.session.execute(text("SELECT * FROM no_such_table WHERE need = :need"),
+                               {"need": "Brukaren på Solgatan 3 behöver"})
+        db.session.rollback()
+        assert "Solgatan" not in str(info.value)

@@ -7,6 +7,7 @@ from sqlalchemy import func, select, text
 from helpers import (
     BENEFIT,
     DOSSIER,
+    IDEA,
     MEMO,
     PATHS,
     PROPOSAL,
@@ -234,6 +235,25 @@ def test_merge_into_a_closed_case_is_refused(ctx):
     with pytest.raises(GuardFailed) as info:
         cases.fire(duplicate, "merge", user("chef"), {"target_case": closed.id})
     assert [f.code for f in info.value.failures] == ["target_closed"]
+
+
+def test_merge_only_into_a_visible_open_case_of_the_same_förvaltning(ctx):
+    """A draft (even the actor's own), another förvaltning's case, someone else's draft, an
+    unknown id and one beyond the column's range are refused alike: nothing tells them apart."""
+    duplicate = case_in("submitted")
+    own_draft = new_draft(author="chef")
+    elsewhere = drive(cases.create_case(user("chef"), {**IDEA, "unit_id": unit("HR-avdelningen").id}),
+                      [("submit", "chef", {})])
+    foreign_draft = new_draft()
+    rows = len(duplicate.history)
+    for target in (own_draft.id, elsewhere.id, foreign_draft.id, 99999, 2**31):
+        with pytest.raises(GuardFailed) as info:
+            cases.fire(duplicate, "merge", user("chef"), {"target_case": target})
+        assert [(f.code, f.message) for f in info.value.failures] == [
+            ("target_not_found", "Ärende %(id)s finns inte eller går inte att slå samman med.")]
+    db.session.expire_all()
+    assert duplicate.state == "submitted" and len(duplicate.history) == rows
+    assert [h.event for h in elsewhere.history] == ["create", "submit"]
 
 
 def test_refused_event_changes_nothing(ctx):

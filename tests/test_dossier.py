@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from helpers import BENEFIT, CLASSIFICATION, PROCUREMENT, case_in, login, user
+from helpers import BENEFIT, CLASSIFICATION, PROCUREMENT, case_in, user
 from workflow.extensions import db
 from workflow.models import InfoObject, Unit
 from workflow.services import cases, dossier

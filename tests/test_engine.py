@@ -130,6 +130,8 @@ def test_close_needs_every_checkpoint_reported():
     ({"target_case": 1}, CaseRef(id=1, final=False), "target_is_self"),
     ({"target_case": 2}, CaseRef(id=2, final=True), "target_closed"),
     ({"target_case": 2}, CaseRef(id=2, final=False), None),
+    ({"target_case": 2}, CaseRef(id=2, final=False, mergeable=False), "target_not_found"),
+    ({"target_case": 2}, CaseRef(id=2, final=True, mergeable=False), "target_not_found"),
 ])
 def test_merge_target(values, target, code):
     failures = GUARDS["merge_target_valid"].check(Facts(case_id=1, values=values, target=target))

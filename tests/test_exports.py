@@ -492,3 +492,23 @@ def test_to_xlsx_form():
     assert day.is_date and day.value == datetime(2026, 3, 1)
     assert sheet.column_dimensions["B"].width >= len("Belopp (kr)")
     assert workbook["Två"].max_row == 1 and workbook["Två"].freeze_panes == "A2"
+
+
+def test_control_characters_are_stripped_at_input_and_from_old_data_in_exports(app, client):
+    """A title with a control character once broke the XLSX export for everyone (issue 12)."""
+    from sqlalchemy import update
+    with app.app_context():
+        clean = cases.create_case(user("medarbetare"), {
+            **IDEA, "title": "Nyckel\x00skåp\x07\nny", "need": "rad 1\r\nrad\x0b 2\tslut",
+            "unit_id": unit().id})
+        assert (clean.title, clean.need) == ("Nyckelskåp ny", "rad 1\r\nrad 2\tslut")
+        old = make_case("medarbetare")
+        db.session.execute(update(Case).where(Case.id == old)
+                           .values(title="Gammal\x01rubrik\x1f", need="Behov\x0c"))
+        db.session.commit()
+    login(client, "chef")
+    rows = sheet_rows(read_xlsx(client.get("/exports/cases.xlsx")).worksheets[0])
+    assert "Gammalrubrik" in {row["Rubrik"] for row in rows}
+    response = client.get("/exports/cases.csv")
+    assert response.status_code == 200 and "Gammalrubrik" in response.get_data(as_text=True)
+    assert "\x01" not in response.get_data(as_text=True)

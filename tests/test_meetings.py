@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from helpers import case_in, unit, user
+from helpers import IDEA, case_in, drive, new_draft, unit, user
 from workflow.extensions import db
 from workflow.models import Department, Notification
-from workflow.services import jobs, meetings
+from workflow.services import cases, jobs, meetings
 from workflow.services.errors import Conflict, GuardFailed, PermissionDenied, ValidationFailed
 
 SOON = datetime(2026, 12, 3, 9, 0, tzinfo=timezone.utc)
@@ -124,6 +124,45 @@ def test_attendees_get_the_agenda_before_the_meeting_once(ctx):
     note = db.session.query(Notification).filter_by(kind="meeting").one()
     assert note.user.username == "rad" and f"Ärende {case.id}: {case.title}" in note.body
     assert meeting.items[0].case == case
+
+
+def test_apt_attendees_see_only_the_cases_they_may_open(app):
+    """Staff at the APT see their own idea on the agenda, and someone else's only as an item
+    they may not open: on the page, in the minutes, in the API and in the reminder. Only the
+    forum's own cases may be added, refused alike whether the id exists or not."""
+    secret = "Schemaläggning för nattpersonalen"
+    with app.app_context():
+        mine = case_in("submitted")
+        theirs = drive(new_draft(author="chef", title=secret), [("submit", "chef", {})])
+        meeting = meetings.create_meeting(user("chef"), {
+            "kind": "apt", "department_id": social().id, "unit_id": unit().id,
+            "starts_at": SOON, "place": "Personalrummet"})
+        assert [i.case for i in meeting.items] == [mine, theirs]
+        elsewhere = drive(cases.create_case(user("chef"), {
+            **IDEA, "unit_id": unit("Hemtjänst Visby söder").id}), [("submit", "chef", {})])
+        hidden_draft = new_draft()
+        refusals = []
+        for case_id in (elsewhere.id, hidden_draft.id, 99999, "x"):
+            with pytest.raises(ValidationFailed) as info:
+                meetings.add_case(user("chef"), meeting, case_id)
+            refusals.append(info.value.field_errors)
+        assert len({repr(r) for r in refusals}) == 1
+        assert len(meeting.items) == 2
+        meetings.remind_attendees(SOON - timedelta(days=1))
+        told = {n.user.username: n.body for n in db.session.query(Notification)
+                .filter_by(kind="meeting")}
+        assert secret in told["chef"] and secret not in told["medarbetare"]
+        meeting_id, theirs_id = meeting.id, theirs.id
+    client = login(app.test_client(), "medarbetare")
+    for url in (f"/meetings/{meeting_id}", f"/meetings/{meeting_id}/minutes"):
+        page = client.get(url).get_data(as_text=True)
+        assert IDEA["title"] in page and secret not in page
+        assert "Ärende som du inte har behörighet till" in page
+    token = client.post("/api/v1/tokens", json={"username": "medarbetare", "password": "demo"})
+    body = client.get(f"/api/v1/meetings/{meeting_id}", headers={
+        "Authorization": f"Bearer {token.get_json()['token']}"}).get_json()
+    assert theirs_id not in [i["case_id"] for i in body["items"]]
+    assert [i.get("restricted", False) for i in body["items"]] == [False, True]
 
 
 # ---------------------------------------------------------------- in the browser

@@ -9,7 +9,7 @@ import pytest
 from flask import render_template_string
 from sqlalchemy import select
 
-from helpers import IDEA, case_in, unit, user
+from helpers import IDEA, after_tonights_batch, case_in, unit, user
 from workflow.extensions import db
 from workflow.models import InfoObject, Notification
 from workflow.services import cases, jobs, notifications
@@ -168,9 +168,12 @@ def test_anonymous_submitter_follows_through_the_secret_link(app):
     with app.app_context():
         unit_id = unit().id
     page = client.post("/ideas/new", data={**IDEA, "unit_id": unit_id, "anonymous": "y",
+                                           "anonymous_unit_id": unit_id,
                                            "submit": "1"}).get_data(as_text=True)
     link = re.search(r'href="(http://localhost/status/[^"]+)"', page).group(1)
     client.post("/logout")
+    with app.app_context():  # the nightly batch turns the held idea into a case
+        assert jobs.register_anonymous_ideas(after_tonights_batch(app)) == 1
     status = client.get(link.replace("http://localhost", ""))
     assert status.status_code == 200
     assert "Direktkanal till ledningen" in status.get_data(as_text=True)

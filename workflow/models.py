@@ -482,6 +482,20 @@ class StatusToken(db.Model):
     case: Mapped[Case] = relationship()
 
 
+class AnonymousSubmission(db.Model):
+    """An anonymous idea waiting for the night: the scheduler turns each day's batch into
+    cases at one fixed time, in random order, so neither a case id nor a timestamp tells
+    when within the day it was sent (docs/threat-model.md). Nothing here refers to the
+    sender: the idea's fields, the unit the sender chose, the day, the status link's digest."""
+
+    __tablename__ = "anonymous_submissions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    submitted_on: Mapped[date] = mapped_column(index=True)
+
+
 class SchedulerLease(db.Model):
     """Which scheduler process may run jobs, on databases without advisory locks (SQLite)."""
 

@@ -20,6 +20,8 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
     login = defaults["login"]
     settings: dict[str, Any] = {
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        # A database error's text must not carry an idea's text into the log, in any log format.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance_path),
         "PROCESS_DIR": CONFIG_DIR / "processes",
         "PROCESS_NAME": app["process"],

@@ -20,7 +20,18 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..i18n import localized
-from ..models import TEXT_MAX, TITLE_MAX, Case, CaseEvent, Comment, Unit, User, utcnow
+from ..models import (
+    TEXT_MAX,
+    TITLE_MAX,
+    AnonymousSubmission,
+    Case,
+    CaseEvent,
+    Comment,
+    StatusToken,
+    Unit,
+    User,
+    utcnow,
+)
 from ..states import GUARDS, CaseRef, EventSpec, Facts, Failure, InvalidFields, Process, Refusal
 from ..states import delegation as delegation_rules
 from ..states.i18n import N_
@@ -37,7 +48,7 @@ from .errors import (
     ValidationFailed,
 )
 from .processes import current_process, process_of
-from .validation import as_id
+from .validation import ID_LIMIT, as_id, clean_text
 
 MAX_COST_SEK = 10**12
 EDITABLE_FIELDS = ("title", "need", "effect", "cost_estimate_sek", "direction",
@@ -123,6 +134,8 @@ def list_cases(user: User, *, state: str | None = None, unit_id: int | None = No
         query = query.where(Case.state == state)
     if unit_id:
         query = query.where(Case.unit_id == unit_id)
+    if page >= ID_LIMIT:  # an offset beyond the database's integers
+        raise ValidationFailed({"page": N_("Sidnumret är för stort.")})
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     # Every list shows each case's unit: load them in one query, not one per unit.
     items = db.session.scalars(query.options(selectinload(Case.unit))
@@ -150,6 +163,17 @@ def committee_decisions_last(case_ids: list[int]) -> dict[int, CaseEvent]:
     return {entry.case_id: entry for entry in entries}
 
 
+# What an event does to the submitter's anonymity, said where it is offered (issue 12).
+EVENT_NOTICES = {"submit_direct": N_("Din idé skickas med ditt namn. Vill du vara anonym, "
+                                     "använd Ny idé och välj Anonymt.")}
+
+
+def event_notice(case: Case, event: str) -> str | None:
+    """A msgid to show with ``event`` on ``case``: sending a named draft straight to the
+    management is not anonymous."""
+    return EVENT_NOTICES.get(event) if case.author_id is not None else None
+
+
 def available_events(user: User, case: Case) -> list[EventSpec]:
     return process_of(case).available_events(case.state, access.roles_for(user, case))
 
@@ -171,24 +195,97 @@ def create_case(actor: User, fields: Mapping[str, Any], *, submit: bool = False,
     values = _validate_case_fields(fields, creating=True)
     unit = _unit_in_region(actor, fields.get("unit_id"))
     origin = _validate_origin(actor, unit, fields.get("origin"), anonymous)
+    if anonymous:
+        with unit_of_work():
+            case = _register_anonymous(unit, values, _day_of(now))
+            # Shown once to the submitter, who can follow the idea without being known.
+            case.status_token = notifications.issue_status_token(case)
+        return case
     process = current_process()
-    stamp = _day_of(now) if anonymous else now
     with unit_of_work():
-        case = Case(unit=unit, author=None if anonymous else actor, origin=origin,
+        case = Case(unit=unit, author=actor, origin=origin,
                     state=process.initial, process_name=process.name,
-                    process_version=process.version, created_at=stamp, updated_at=stamp)
+                    process_version=process.version, created_at=now, updated_at=now)
         _apply_fields(case, values)
         db.session.add(case)
         db.session.flush()
-        if anonymous:
-            _transition(case, "submit_direct", {AUTHOR}, {}, actor=None, now=stamp)
-            # Shown once to the submitter, who can follow the idea without being known.
-            case.status_token = notifications.issue_status_token(case)
-        else:
-            record(case, "create", None, case.state, actor, now)
-            if submit:
-                _transition(case, "submit", {AUTHOR}, {}, actor, now)
+        record(case, "create", None, case.state, actor, now)
+        if submit:
+            _transition(case, "submit", {AUTHOR}, {}, actor, now)
     return case
+
+
+def submit_anonymously(actor: User, fields: Mapping[str, Any], *,
+                       now: datetime | None = None) -> str:
+    """Hold an anonymous idea until tonight's batch (:func:`register_anonymous_submission`,
+    run by the scheduler) and return the secret for the submitter's status link.
+
+    The idea is checked now, as if it were sent to the management (a refused idea stores
+    nothing, and no case id is used up), but no case row is written: a case id or a
+    timestamp would tell when within the day it was sent. What is stored is the idea's
+    fields, the unit the sender chose, the calendar day and the status link's digest.
+    """
+    now = now or utcnow()
+    values = _validate_case_fields(fields, creating=True)
+    unit = _unit_in_region(actor, fields.get("unit_id"))
+    _validate_origin(actor, unit, fields.get("origin"), True)
+    _check_direct_submission(unit, values, _day_of(now))
+    token = notifications.new_status_secret()
+    with unit_of_work():
+        db.session.add(AnonymousSubmission(
+            token_hash=notifications.status_digest(token), unit_id=unit.id,
+            fields={name: value for name, value in fields.items()
+                    if name in EDITABLE_FIELDS and name in values},
+            submitted_on=_day_of(now).date()))
+    return token
+
+
+def register_anonymous_submission(submission: AnonymousSubmission) -> Case:
+    """Turn a held anonymous idea into a case dated its day; its status link now shows the
+    case. The caller commits (the scheduler's nightly batch, in random order)."""
+    unit = db.session.get(Unit, submission.unit_id)
+    values = _validate_case_fields({**submission.fields, "unit_id": unit.id}, creating=True)
+    stamp = datetime(submission.submitted_on.year, submission.submitted_on.month,
+                     submission.submitted_on.day, tzinfo=timezone.utc)
+    case = _register_anonymous(unit, values, stamp)
+    db.session.add(StatusToken(token_hash=submission.token_hash, case=case))
+    db.session.delete(submission)
+    return case
+
+
+def _register_anonymous(unit: Unit, values: Mapping[str, Any], stamp: datetime) -> Case:
+    """A case without author sent straight to the management, every time kept to the day."""
+    process = current_process()
+    case = Case(unit=unit, author=None, origin="direct_channel", state=process.initial,
+                process_name=process.name, process_version=process.version,
+                created_at=stamp, updated_at=stamp)
+    _apply_fields(case, values)
+    db.session.add(case)
+    db.session.flush()
+    _transition(case, "submit_direct", {AUTHOR}, {}, actor=None, now=stamp)
+    return case
+
+
+def _check_direct_submission(unit: Unit, values: Mapping[str, Any], stamp: datetime) -> None:
+    """Refuse, as ``submit_direct`` would, an idea the management channel cannot take, on a
+    case that is never added to the session (no row, no id used up)."""
+    process = current_process()
+    probe = Case(unit_id=unit.id, origin="direct_channel", state=process.initial,
+                 process_name=process.name, process_version=process.version)
+    set_committed_value(probe, "unit", unit)
+    _apply_fields(probe, values)
+    try:
+        facts = _facts(probe, process.event("submit_direct"),
+                       process.parse_values("submit_direct", {}), stamp)
+        _check_with_diarienummer(process, probe, "submit_direct", {AUTHOR}, facts)
+        process.next_state(probe.state, "submit_direct")
+    except InvalidFields as exc:
+        raise ValidationFailed(exc.errors) from None
+    except Refusal as refusal:
+        raise _refusal_error(process, refusal) from None
+    finally:
+        if probe in db.session:
+            db.session.expunge(probe)
 
 
 def update_case(actor: User, case: Case, fields: Mapping[str, Any], *,
@@ -310,10 +407,11 @@ def _transition(case: Case, event: str, roles: set[str], data: Mapping[str, Any]
                 actor: User | None, now: datetime) -> None:
     process = process_of(case)
     try:
-        values = process.parse_values(event, data)
+        values = {name: clean_text(value) if isinstance(value, str) else value
+                  for name, value in process.parse_values(event, data).items()}
         _check_planned_year(values.get("planned_year"))
         _check_event_values(values)
-        facts = _facts(case, process.event(event), values, now)
+        facts = _facts(case, process.event(event), values, now, actor)
         _check_with_diarienummer(process, case, event, roles, facts)
         new_state = process.next_state(case.state, event)
     except InvalidFields as exc:
@@ -403,7 +501,8 @@ def _with_labels(process: Process, failure: Failure) -> Failure:
     return Failure(failure.code, failure.message, params)
 
 
-def _facts(case: Case, event: EventSpec, values: Mapping[str, Any], now: datetime) -> Facts:
+def _facts(case: Case, event: EventSpec, values: Mapping[str, Any], now: datetime,
+           actor: User | None = None) -> Facts:
     department = case.unit.department
     today = _local_day(now)
     dossier_view, unreported, delegation_facts = None, 0, {}
@@ -424,7 +523,8 @@ def _facts(case: Case, event: EventSpec, values: Mapping[str, Any], now: datetim
         case_id=case.id, title=case.title, need=case.need, effect=case.effect,
         unit_given=case.unit_id is not None, origin=case.origin,
         cost_estimate_sek=case.cost_estimate_sek, direction_given=case.direction is not None,
-        delegation_limit_sek=limit, values=values, target=_target_ref(values.get("target_case")),
+        delegation_limit_sek=limit, values=values,
+        target=_target_ref(case, values.get("target_case"), actor),
         unreported_checkpoints=unreported,
         total_cost_sek=dossier_view.total_cost_sek if dossier_view else None,
         dossier_failures=tuple(dossier_view.failures) if dossier_view else None,
@@ -451,11 +551,19 @@ def _local_day(moment: datetime) -> date:
     return moment.astimezone(ZoneInfo(zone)).date()
 
 
-def _target_ref(target_id: int | None) -> CaseRef | None:
-    target = db.session.get(Case, target_id) if target_id is not None else None
+def _target_ref(case: Case, target_id: int | None, actor: User | None) -> CaseRef | None:
+    """The merge target as the guard may know it: whether it is final, and whether it lies
+    within the actor's reach (visible to the actor, the same förvaltning, no draft)."""
+    target_id = as_id(target_id)  # an id beyond the column's range names no case
+    target = (db.session.get(Case, target_id, options=CASE_LOADS)
+              if target_id is not None else None)
     if target is None:
         return None
-    return CaseRef(id=target.id, final=process_of(target).state(target.state).final)
+    process = process_of(target)
+    mergeable = (actor is not None and access.can_view(actor, target)
+                 and target.unit.department_id == case.unit.department_id
+                 and target.state != process.definition.initial)
+    return CaseRef(id=target.id, final=process.state(target.state).final, mergeable=mergeable)
 
 
 def record(case: Case, event: str, from_state: str | None, to_state: str, actor: User | None,
@@ -511,13 +619,13 @@ def _validate_case_fields(fields: Mapping[str, Any], creating: bool) -> dict[str
     return values
 
 
-def _text(max_length: int, required: bool = False):
+def _text(max_length: int, required: bool = False, multiline: bool = True):
     def check(value: Any) -> str:
         if value is None:
             value = ""
         if not isinstance(value, str):
             raise ValueError("Ange en text.")
-        value = value.strip()
+        value = clean_text(value, multiline).strip()  # no control characters (exports, NUL)
         if required and not value:
             raise ValueError("Fältet får inte vara tomt.")
         if len(value) > max_length:
@@ -563,7 +671,7 @@ def _date(value: Any) -> date | None:
 _CHECKS = {
     "planned_go_live": _date,
     "actual_cost_sek": _whole_kronor,
-    "title": _text(TITLE_MAX, required=True),
+    "title": _text(TITLE_MAX, required=True, multiline=False),
     "need": _text(TEXT_MAX),
     "effect": _text(TEXT_MAX),
     "cost_estimate_sek": _whole_kronor,

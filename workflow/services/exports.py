@@ -32,7 +32,7 @@ from ..states.vocabulary import DIRECTION_FOCUS, DIRECTION_REACH, ORIGINS
 from . import access, dossier
 from .errors import ValidationFailed
 from .processes import current_process, process_of
-from .validation import as_id
+from .validation import as_id, clean_text
 
 ANONYMOUS = "Anonym"
 YES, NO = "ja", "nej"
@@ -336,6 +336,7 @@ def _csv_value(value: Any) -> str:
 
 
 def _csv_text(text: str) -> str:
+    text = clean_text(text)  # old data may hold control characters (issue 12)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
@@ -351,7 +352,7 @@ def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]
         widths = [len(h) for h in headers]
         kronor = [h.endswith(KRONOR_SUFFIX) for h in headers]
         for column, header in enumerate(headers, start=1):
-            cell = sheet.cell(row=1, column=column, value=header)
+            cell = sheet.cell(row=1, column=column, value=clean_text(header))
             cell.font = bold
         row_number = 1
         for row_number, row in enumerate(rows, start=2):
@@ -374,6 +375,10 @@ def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]
 def _set_cell(cell, value: Any, kronor: bool) -> None:
     if isinstance(value, bool):
         value = _yes_no(value)
+    if isinstance(value, str):
+        # XML forbids control characters, and old data may hold them: one such title would
+        # otherwise break the whole export for everyone.
+        value = clean_text(value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # openpyxl would otherwise take "=…" for a formula

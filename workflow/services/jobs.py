@@ -4,6 +4,7 @@ new, and a run after downtime catches up with everything that fell due meanwhile
 from __future__ import annotations
 
 import logging
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
@@ -12,6 +13,7 @@ from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import (
+    AnonymousSubmission,
     Case,
     CaseEvent,
     Dossier,
@@ -21,7 +23,8 @@ from ..models import (
     local_today,
 )
 from . import access, notifications
-from .cases import list_cases, record
+from .cases import list_cases, record, register_anonymous_submission
+from .errors import ServiceError
 from .processes import process_of
 
 log = logging.getLogger("workflow.jobs")
@@ -229,7 +232,42 @@ def meeting_reminders(now: datetime) -> int:
     return meetings.remind_attendees(now)
 
 
+# ---------------------------------------------------------------- anonymous ideas
+
+# The one time of night (local) at which the day's anonymous ideas become cases.
+ANONYMOUS_BATCH_HOUR = 2
+
+
+def register_anonymous_ideas(now: datetime, rng: random.Random | None = None) -> int:
+    """From the batch hour on, turn every anonymous idea held from an earlier day into a case,
+    in random order, so that neither the case ids nor any timestamp tell when within its day
+    an idea was sent. Ideas sent today wait for the next night: each batch is a whole day."""
+    local = notifications.local_time(now)
+    if local.hour < ANONYMOUS_BATCH_HOUR:
+        return 0
+    today = now.astimezone(timezone.utc).date()
+    held = list(db.session.scalars(select(AnonymousSubmission)
+                                   .where(AnonymousSubmission.submitted_on < today)
+                                   .order_by(AnonymousSubmission.submitted_on,
+                                             AnonymousSubmission.token_hash)))
+    shuffle = (rng or random.SystemRandom()).shuffle
+    created = 0
+    for day in sorted({submission.submitted_on for submission in held}):
+        batch = [submission for submission in held if submission.submitted_on == day]
+        shuffle(batch)
+        for submission in batch:
+            try:
+                with db.session.begin_nested():
+                    register_anonymous_submission(submission)
+                created += 1
+            except ServiceError:  # e.g. a process changed since: kept, and said without content
+                log.warning("an anonymous idea could not be registered as a case; it is kept")
+    db.session.commit()
+    return created
+
+
 SCHEDULE: dict[str, JobSpec] = {job.name: job for job in (
+    JobSpec("register_anonymous_ideas", register_anonymous_ideas, every_minutes=60),
     JobSpec("deliver_email", deliver_email, every_minutes=1),
     JobSpec("overdue_scan", overdue_scan, every_minutes=60),
     JobSpec("benefit_checkpoints", benefit_checkpoints, every_minutes=6 * 60),

@@ -183,10 +183,28 @@ def set_attendance(actor: User, meeting: Meeting, present_ids: set[int]) -> None
             attendee.present = attendee.user_id in present_ids
 
 
+def belongs_to_forum(meeting: Meeting, case: Case) -> bool:
+    """An APT takes up its unit's cases; a council or ledningsgrupp its förvaltning's."""
+    if meeting.kind == "apt":
+        return case.unit_id == meeting.unit_id
+    return case.unit.department_id == meeting.department_id
+
+
+def visible_items(user: User, meeting: Meeting) -> set[int]:
+    """The ids of the agenda items whose case ``user`` may open; the others are shown without
+    title or text."""
+    return {item.id for item in meeting.items if access.can_view(user, item.case)}
+
+
 def add_case(actor: User, meeting: Meeting, case_id: Any) -> AgendaItem:
     _require_lead(actor, meeting)
     _require_open(meeting)
-    case = cases.get_case(actor, case_id)
+    case = (db.session.get(Case, as_id(case_id), options=cases.CASE_LOADS)
+            if _is_id(case_id) else None)
+    if case is None or not access.can_view(actor, case) or not belongs_to_forum(meeting, case):
+        # One answer whether the case is missing, hidden or another forum's: an id tells nothing.
+        raise ValidationFailed({"case_id": N_("Ärendet finns inte eller hör inte till mötets "
+                                              "forum.")})
     if any(item.case_id == case.id for item in meeting.items):
         raise ValidationFailed({"case_id": N_("Ärendet finns redan på dagordningen.")})
     with unit_of_work():
@@ -278,11 +296,15 @@ def remind_attendees(now: datetime, within: timedelta = timedelta(days=2)) -> in
     created = 0
     for meeting in upcoming(now, within):
         when = notifications.local_time(meeting.starts_at).strftime("%Y-%m-%d %H:%M")
-        agenda = "\n".join(f"{i.position}. Ärende {i.case.id}: {i.case.title}"
-                           for i in meeting.items) or "Dagordningen är tom."
-        body = f"{KIND_LABELS[meeting.kind]} {when}, {meeting.place or 'plats ej angiven'}.\n\n"
-        body += f"Dagordning:\n{agenda}"
         for attendee in meeting.attendees:
+            # Each attendee sees only the titles of the cases they may open.
+            agenda = "\n".join(
+                f"{i.position}. Ärende {i.case.id}: {i.case.title}"
+                if access.can_view(attendee.user, i.case)
+                else f"{i.position}. Ärende som du inte har behörighet till"
+                for i in meeting.items) or "Dagordningen är tom."
+            body = (f"{KIND_LABELS[meeting.kind]} {when}, "
+                    f"{meeting.place or 'plats ej angiven'}.\n\nDagordning:\n{agenda}")
             created += notifications.notify(
                 attendee.user, "meeting", f"meeting:{meeting.id}:{attendee.user_id}",
                 f"Påminnelse: {KIND_LABELS[meeting.kind]} {when}", body, now=now) is not None

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import (
+    AnonymousSubmission,
     Case,
     CaseEvent,
     CaseFollower,
@@ -296,9 +297,17 @@ def follow(user: User, case: Case, follow: bool = True) -> None:
 
 def issue_status_token(case: Case) -> str:
     """A secret link for an anonymous submitter, shown once; only its digest is kept."""
-    token = secrets.token_urlsafe(24)
+    token = new_status_secret()
     db.session.add(StatusToken(token_hash=_digest(token), case=case))
     return token
+
+
+def new_status_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def status_digest(token: str) -> str:
+    return _digest(token)
 
 
 def case_for_status_token(token: str) -> Case | None:
@@ -306,6 +315,13 @@ def case_for_status_token(token: str) -> Case | None:
         return None
     row = db.session.get(StatusToken, _digest(token))
     return row.case if row else None
+
+
+def is_held_submission(token: str) -> bool:
+    """True while the anonymous idea behind ``token`` waits for tonight's batch."""
+    if not token or len(token) > 100:
+        return False
+    return db.session.get(AnonymousSubmission, _digest(token)) is not None
 
 
 def _digest(token: str) -> str:

@@ -1,6 +1,7 @@
 """Pydantic validation errors as field errors in Swedish, keyed by dotted paths."""
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 from pydantic import BaseModel, ValidationError
@@ -44,12 +45,42 @@ WITH_LIMITS: dict[str, str] = {
 FALLBACK = N_("Ogiltigt värde.")
 
 
+# Control characters break XML (XLSX exports), PostgreSQL refuses NUL in text, and lone
+# surrogates cannot be encoded: none of them belongs in a text. Tab, line feed and carriage
+# return stay in multi-line texts.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+LINE_BREAKS = re.compile("[\t\n\r]+")
+
+
+def clean_text(value: str, multiline: bool = True) -> str:
+    """``value`` without control characters and lone surrogates; a single-line text also
+    without tabs and line breaks (each run becomes one space)."""
+    value = CONTROL.sub("", value)
+    return value if multiline else LINE_BREAKS.sub(" ", value)
+
+
+def has_control(value: str) -> bool:
+    return CONTROL.search(value) is not None
+
+
+def clean_payload(value: Any) -> Any:
+    """Every text in a form or JSON payload (keys too) cleaned with :func:`clean_text`."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, Mapping):
+        return {clean_payload(k): clean_payload(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_payload(v) for v in value]
+    return value
+
+
 def validate(model: type[BaseModel], payload: Any) -> BaseModel:
-    """The validated model, or :class:`ValidationFailed` with every error by field path."""
+    """The validated model, or :class:`ValidationFailed` with every error by field path.
+    Control characters in the payload's texts are removed first."""
     if not isinstance(payload, Mapping):
         raise ValidationFailed({"body": N_("Skicka ett JSON-objekt.")})
     try:
-        return model.model_validate(dict(payload))
+        return model.model_validate(clean_payload(dict(payload)))
     except ValidationError as exc:
         raise ValidationFailed(field_errors(exc)) from None
 
@@ -86,5 +117,7 @@ def as_id(value: Any) -> int | None:
         return None
     if isinstance(value, str):
         text = value.strip()
+        if len(text) > 10:  # longer than any id; int() of thousands of digits would fail
+            return None
         value = int(text) if text.isascii() and text.isdigit() else None
     return value if isinstance(value, int) and 0 < value < ID_LIMIT else None

@@ -15,10 +15,15 @@ from .i18n import N_
 
 @dataclass(frozen=True)
 class CaseRef:
-    """What a guard may know about another case (the target of a merge)."""
+    """What a guard may know about another case (the target of a merge).
+
+    ``mergeable`` is the service's verdict on the boundaries: the actor may see the case, it
+    belongs to the same förvaltning and it is no draft. A case that is not mergeable is refused
+    with the same words as one that does not exist, so that an id reveals nothing."""
 
     id: int
     final: bool
+    mergeable: bool = True
 
 
 @dataclass(frozen=True)
@@ -251,8 +256,10 @@ def merge_target_valid(facts: Facts) -> list[Failure]:
     wanted = facts.values.get("target_case")
     if wanted is None:
         return [Failure("target_missing", N_("Ange vilket ärende idén ska slås samman med."))]
-    if facts.target is None:
-        return [Failure("target_not_found", N_("Ärende %(id)s finns inte."), {"id": wanted})]
+    if facts.target is None or not facts.target.mergeable:
+        return [Failure("target_not_found",
+                        N_("Ärende %(id)s finns inte eller går inte att slå samman med."),
+                        {"id": wanted})]
     if facts.target.id == facts.case_id:
         return [Failure("target_is_self", N_("Ett ärende kan inte slås samman med sig självt."))]
     if facts.target.final:

@@ -31,6 +31,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 PUBLIC_ENDPOINTS = {"api.create_token", "api.openapi"}
+RECEIVED_LABEL = N_("Mottagen: registreras som ärende i natt")
 CREATE_KEYS = {"title", "need", "effect", "unit_id", "origin", "cost_estimate_sek", "direction",
                "anonymous"}
 
@@ -134,15 +135,15 @@ def create_case():
     anonymous = body.pop("anonymous", False)
     if not isinstance(anonymous, bool):
         raise ValidationFailed({"anonymous": N_("Ange true eller false.")})
-    case = cases.create_case(_user(), body, anonymous=anonymous)
-    location = url_for("api.get_case", case_id=case.id)
     if anonymous:
-        # The secret status link is shown this once; it is the submitter's only way back.
-        state = process_of(case).state(case.state)
-        status_url = url_for("notifications.status", token=case.status_token, _external=True)
-        return jsonify({"id": case.id, "state": case.state,
-                        "state_label": localized(state.label),
-                        "status_url": status_url}), 201, {"Location": location}
+        # Held until tonight's batch: there is no case (nor id) yet. The secret status link is
+        # shown this once; it is the submitter's only way back.
+        token = cases.submit_anonymously(_user(), body)
+        status_url = url_for("notifications.status", token=token, _external=True)
+        return jsonify({"state": "received", "state_label": _(RECEIVED_LABEL),
+                        "status_url": status_url}), 202
+    case = cases.create_case(_user(), body)
+    location = url_for("api.get_case", case_id=case.id)
     return jsonify(_case_detail(case)), 201, {"Location": location}
 
 
@@ -421,11 +422,16 @@ def _meeting(meeting, brief: bool = False) -> dict[str, Any]:
             "locked": meeting.locked}
     if brief:
         return body
+    visible = meetings.visible_items(_user(), meeting)
     return {**body,
             "attendees": [{"user_id": a.user_id, "name": a.user.display_name,
                            "present": a.present} for a in meeting.attendees],
             "items": [{"id": i.id, "case_id": i.case_id, "position": i.position,
-                       "note": i.note, "decision": i.decision} for i in meeting.items]}
+                       "note": i.note, "decision": i.decision} if i.id in visible else
+                      # a case the caller may not open: neither its id nor any text
+                      {"id": i.id, "case_id": None, "position": i.position, "note": None,
+                       "decision": i.decision, "restricted": True}
+                      for i in meeting.items]}
 
 
 def _positive_int_arg(name: str) -> int | None:
@@ -461,7 +467,8 @@ def _case_detail(case: Case) -> dict[str, Any]:
         "diarienummer": case.diarienummer,
         "process": case.process_name, "definition_version": case.process_version,
         "version": case.version, "created_at": case.created_at.isoformat(),
-        "available_events": [_event_description(e) for e in cases.available_events(_user(), case)],
+        "available_events": [_event_description(e, case)
+                             for e in cases.available_events(_user(), case)],
         "history": [{"event": h.event, "from": h.from_state, "to": h.to_state,
                      "actor": h.actor.display_name if h.actor else None,
                      "at": h.at.isoformat(), "comment": h.comment, "data": h.data}
@@ -469,8 +476,10 @@ def _case_detail(case: Case) -> dict[str, Any]:
     }
 
 
-def _event_description(event) -> dict[str, Any]:
-    return {"event": event.name, "label": localized(event.label), "fields": [
+def _event_description(event, case: Case) -> dict[str, Any]:
+    notice = cases.event_notice(case, event.name)
+    return {"event": event.name, "label": localized(event.label),
+            **({"notice": _(notice)} if notice else {}), "fields": [
         {"name": f.name, "label": localized(f.label), "type": f.type, "required": f.required,
          **({"choices": [{"value": c.value, "label": localized(c.label)} for c in f.choices]}
             if f.choices else {})}

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from ..forms import (
     CaseEditForm,
@@ -21,6 +22,7 @@ from ..services.errors import ServiceError, ValidationFailed
 from ..services.processes import current_process, process_of
 from ..services.validation import as_id
 from ..states.diagram import layout
+from ..states.i18n import N_
 from ..states.vocabulary import ORIGINS
 
 bp = Blueprint("cases", __name__)
@@ -42,6 +44,8 @@ def home():
 def new_idea():
     form = IdeaForm()
     form.unit_id.choices = grouped_choices(organisation.unit_choices(current_user))
+    form.anonymous_unit_id.choices = ([SelectChoice("", _("Välj enhet"))]
+                                      + list(form.unit_id.choices))
     form.origin.choices = plain_choices([(key, _(ORIGINS[key]))
                                          for key in organisation.origins_for(current_user)])
     if request.method == "GET":
@@ -53,19 +57,37 @@ def new_idea():
         return _render_new_idea(form, 422 if form.errors else 200)
     fields = {"title": form.title.data, "need": form.need.data, "effect": form.effect.data,
               "unit_id": form.unit_id.data}
-    if not form.anonymous.data and len(form.origin.choices) > 1:
+    if form.anonymous.data:
+        return _send_anonymously(form, fields)
+    if len(form.origin.choices) > 1:
         fields["origin"] = form.origin.data
     try:
-        case = cases.create_case(current_user, fields, anonymous=form.anonymous.data,
-                                 submit=bool(form.submit.data))
+        case = cases.create_case(current_user, fields, submit=bool(form.submit.data))
     except ServiceError as error:
         _show_field_errors(form, error)
         return _render_new_idea(form, error.status, error)
-    if form.anonymous.data:
-        status_url = url_for("notifications.status", token=case.status_token, _external=True)
-        return render_template("anonymous_sent.html", case_id=case.id, status_url=status_url)
     flash(_("Idén är inskickad.") if form.submit.data else _("Utkastet är sparat."), "success")
     return redirect(url_for("cases.detail", case_id=case.id))
+
+
+def _send_anonymously(form: IdeaForm, fields: dict):
+    """An anonymous idea is stored with the unit the sender chose in the anonymous part of the
+    form (never the preselected own unit), and held until tonight's batch."""
+    if not form.anonymous_unit_id.data:
+        error = ValidationFailed({"anonymous_unit_id": N_(
+            "Välj vilken enhet idén gäller. Ingen enhet är förvald när du skickar anonymt.")})
+        _show_field_errors(form, error)
+        return _render_new_idea(form, error.status, error)
+    try:
+        token = cases.submit_anonymously(current_user, {**fields,
+                                                        "unit_id": form.anonymous_unit_id.data})
+    except ServiceError as error:
+        if isinstance(error, ValidationFailed) and "unit_id" in error.field_errors:
+            error.field_errors["anonymous_unit_id"] = error.field_errors.pop("unit_id")
+        _show_field_errors(form, error)
+        return _render_new_idea(form, error.status, error)
+    status_url = url_for("notifications.status", token=token, _external=True)
+    return render_template("anonymous_sent.html", status_url=status_url)
 
 
 def _render_new_idea(form: IdeaForm, status: int, error: ServiceError | None = None,
@@ -231,6 +253,7 @@ def _render_case(case, status: int = 200, edit_form=None, event_forms=None, comm
             "Som i diariet, t.ex. %(example)s.", example=cases.diarienummer_rule(case)[1])
     return render_template(
         "case.html", case=case, process=process, events=events, forms=forms,
+        event_notice=cases.event_notice,
         cost_comparison=(follow_up.cost_comparison(case) if case.actual_cost_sek is not None
                          else None),
         edit_form=edit_form, comment_form=comment_form or CommentForm(formdata=None),

@@ -41,6 +41,9 @@ def service_error_response(error: ServiceError):
 
 
 def register(app: Flask) -> None:
+    from .. import input_guard
+    input_guard.init_app(app)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         message = _("Formuläret har gått ut eller saknar säkerhetstoken. Ladda om sidan och "

@@ -251,6 +251,8 @@ def _act(meeting, action, message, **render):
     try:
         action()
     except ServiceError as error:
+        if render.get("add_form") is not None:  # e.g. a case that is not the forum's
+            _attach(render["add_form"], error)
         return _render_meeting(meeting, status=error.status, error=error, **render)
     if message:
         flash(_(message), "success")
@@ -260,19 +262,21 @@ def _act(meeting, action, message, **render):
 def _render_meeting(meeting, status: int = 200, error: ServiceError | None = None,
                     decision_forms=None, refused=None, add_form=None):
     forms = {}
-    for item in meeting.items:
+    for item in meeting.items:  # no choices for a case the user may not open
         form = (decision_forms or {}).get(item.id) or _decision_form(item)
         _decision_choices(item, form)
         forms[item.id] = form
     return render_template(
         "meeting.html", meeting=meeting, can_lead=meetings.can_lead(current_user, meeting),
         forms=forms, refused=refused or {}, error=error, add_form=add_form or AddCaseForm(),
+        visible=meetings.visible_items(current_user, meeting),
         attendance_form=_attendance_form(meeting), confirm_form=ConfirmForm(),
         kinds=meetings.KIND_LABELS), status
 
 
 def _minutes_context(meeting) -> dict:
     return {"kinds": meetings.KIND_LABELS,
+            "visible": meetings.visible_items(current_user, meeting),
             "decided": [i for i in meeting.items if i.decision],
             "undecided": [i for i in meeting.items if not i.decision]}
 

@@ -90,6 +90,8 @@ def follow(case_id: int):
 @bp.get("/status/<token>")
 def status(token: str):
     case = notifications.case_for_status_token(token)
+    if case is None and notifications.is_held_submission(token):
+        return render_template("status_received.html")
     if case is None:
         abort(404)
     return render_template("status.html", case=case, process=process_of(case))

@@ -155,7 +155,8 @@ def openapi_document() -> dict[str, Any]:
             "choices": {"type": "array", "items": {"type": "object", "properties": {
                 "value": text, "label": text}}}}},
         "AvailableEvent": {"type": "object", "properties": {
-            "event": text, "label": text, "fields": {"type": "array", "items": _ref("Field")}}},
+            "event": text, "label": text, "notice": text,
+            "fields": {"type": "array", "items": _ref("Field")}}},
         "HistoryEntry": {"type": "object", "properties": {
             "event": text, "from": {"type": ["string", "null"]}, "to": text,
             "actor": {"type": ["string", "null"]}, "at": {"type": "string",
@@ -221,6 +222,12 @@ def openapi_document() -> dict[str, Any]:
             "post": {"summary": "Ny idé (utkast), eller anonymt direkt till ledningen",
                      "requestBody": {"required": True, **_json(_ref("CaseCreate"))},
                      "responses": {"201": {"description": "Skapad", **_json(_ref("Case"))},
+                                   "202": {"description": "Anonym idé mottagen; registreras "
+                                                          "som ärende i natt",
+                                           **_json({"type": "object", "properties": {
+                                               "state": {"enum": ["received"]},
+                                               "state_label": {"type": "string"},
+                                               "status_url": {"type": "string"}}})},
                                    **_errors(401, 409, 422)}}},
         "/cases/{case_id}": {
             "get": {"summary": "Ett ärende med historik och möjliga händelser",
