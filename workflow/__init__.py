@@ -16,7 +16,6 @@ from .dossier.procurement import load_thresholds
 from .extensions import babel, csrf, db, login_manager, migrate
 from .logging_setup import configure_logging, is_unlogged, loggable_path
 from .prioritisation import load_config as load_prioritisation
-from .server_details import exposes_server_details, hide_dev_server_banner
 from .services.dossier import THRESHOLDS_KEY
 from .services.notifications import RULES_KEY, load_rules
 from .services.portfolio import TARGETS_KEY, load_targets
@@ -24,6 +23,7 @@ from .services.processes import EXTENSION_KEY
 from .services.scoring import CONFIG_KEY as PRIORITISATION_KEY
 from .settings import PROJECT_ROOT, load_settings
 from .states import ProcessRegistry
+from .views.server_details import exposes_server_details, hide_dev_server_banner
 
 # Requests whose access-log line could be matched against an anonymous idea's arrival.
 UNLOGGED_PATHS = ("/ideas/new", "/ideas/similar", "/api/v1/cases")

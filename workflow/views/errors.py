@@ -41,7 +41,7 @@ def service_error_response(error: ServiceError):
 
 
 def register(app: Flask) -> None:
-    from .. import input_guard
+    from . import input_guard
     input_guard.init_app(app)
 
     @app.errorhandler(CSRFError)

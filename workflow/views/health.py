@@ -20,8 +20,8 @@ from sqlalchemy import column, inspect, select, table
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..server_details import exposes_server_details
 from ..settings import PROJECT_ROOT
+from .server_details import exposes_server_details
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)

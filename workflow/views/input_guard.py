@@ -14,9 +14,9 @@ from typing import Any
 from flask import Flask, request
 from werkzeug.datastructures import ImmutableMultiDict
 
-from .services.errors import ValidationFailed
-from .services.validation import clean_text, has_control
-from .states.i18n import N_
+from ..services.errors import ValidationFailed
+from ..services.validation import clean_text, has_control
+from ..states.i18n import N_
 
 MAX_DEPTH = 32
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
