@@ -325,7 +325,9 @@ def test_two_processes_one_leader_and_the_standby_takes_over(database_uri, tmp_p
         def elected():
             leaders = [p for p in procs if "event=became_leader" in log(p)]
             standbys = [p for p in procs if "event=standing_by" in log(p)]
-            return (leaders, standbys) if leaders and standbys and runners() else None
+            # The job records its run before the scheduler logs it: wait for both.
+            ran = runners() and any(f"job={JOB_NAME} count=1" in log(p) for p in leaders)
+            return (leaders, standbys) if leaders and standbys and ran else None
 
         leaders, standbys = wait_for(elected, 20, "one leader, one standby and a job run")
         assert len(leaders) == 1 and standbys != leaders, [log(p) for p in procs]
