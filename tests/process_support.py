@@ -3,12 +3,9 @@ ports and bounded waits."""
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from contextlib import contextmanager
 from typing import Callable, Iterator
-
-from werkzeug.serving import make_server
 
 
 def free_port() -> int:
@@ -32,12 +29,6 @@ def wait_for(condition: Callable[[], bool], seconds: float, what: str,
 def development_server(app) -> Iterator[str]:
     """werkzeug's development server (what ``flask run`` starts) for ``app`` in a thread, on a
     free port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    from browser_support import live_server
+    with live_server(app) as base:
+        yield base

@@ -134,33 +134,36 @@ def decision_reference_given(facts: Facts) -> list[Failure]:
     return []
 
 
-def _not_after_today(facts: Facts, day: Any, code: str, message: str) -> list[Failure]:
-    if facts.today is not None and isinstance(day, date) and day > facts.today:
-        return [Failure(code, message, {"date": day.isoformat(),
-                                        "today": facts.today.isoformat()})]
-    return []
+def _past_date_given(name: str, field_name: str, missing: Failure, future_code: str,
+                     future_message: str) -> Callable[[Facts], list[Failure]]:
+    """A date that must be given and may not lie after the day the event fires."""
+
+    @guard(name, requires_fields=(field_name,))
+    def check(facts: Facts) -> list[Failure]:
+        day = facts.values.get(field_name)
+        if _blank(day):
+            return [missing]
+        if facts.today is not None and isinstance(day, date) and day > facts.today:
+            return [Failure(future_code, future_message,
+                            {"date": day.isoformat(), "today": facts.today.isoformat()})]
+        return []
+    return check
 
 
-@guard("meeting_date_given", requires_fields=("meeting_date",))
-def meeting_date_given(facts: Facts) -> list[Failure]:
-    """A decision is recorded after the meeting that took it (docs/decisions.md)."""
-    day = facts.values.get("meeting_date")
-    if _blank(day):
-        return [Failure("meeting_date_missing", N_("Ange datum för nämndens sammanträde."))]
-    return _not_after_today(facts, day, "meeting_date_in_future",
-                            N_("Sammanträdesdatumet %(date)s ligger i framtiden. Registrera "
-                               "beslutet när nämnden har sammanträtt."))
-
-
-@guard("go_live_date_given", requires_fields=("go_live_date",))
-def go_live_date_given(facts: Facts) -> list[Failure]:
-    """Follow-up counts from a go-live that has happened (docs/follow-up.md)."""
-    day = facts.values.get("go_live_date")
-    if _blank(day):
-        return [Failure("go_live_date_missing", N_("Ange datum för driftstart."))]
-    return _not_after_today(facts, day, "go_live_in_future",
-                            N_("Driftstarten %(date)s ligger i framtiden. Registrera driftstart "
-                               "när lösningen har tagits i bruk."))
+# A decision is recorded after the meeting that took it (docs/decisions.md).
+meeting_date_given = _past_date_given(
+    "meeting_date_given", "meeting_date",
+    Failure("meeting_date_missing", N_("Ange datum för nämndens sammanträde.")),
+    "meeting_date_in_future",
+    N_("Sammanträdesdatumet %(date)s ligger i framtiden. Registrera beslutet när nämnden har "
+       "sammanträtt."))
+# Follow-up counts from a go-live that has happened (docs/follow-up.md).
+go_live_date_given = _past_date_given(
+    "go_live_date_given", "go_live_date",
+    Failure("go_live_date_missing", N_("Ange datum för driftstart.")),
+    "go_live_in_future",
+    N_("Driftstarten %(date)s ligger i framtiden. Registrera driftstart när lösningen har "
+       "tagits i bruk."))
 
 
 @guard("diarienummer_given", requires_fields=("diarienummer",))
