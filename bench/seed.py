@@ -348,6 +348,7 @@ def _state_sequence(count: int, rng: random.Random) -> list[str]:
 class PlannedCase:
     state: str
     unit_id: int
+    department_id: int
     author_id: int | None
     title: str
     need: str
@@ -368,7 +369,9 @@ def _plan_case(state: str, unit_id: int, people: People, texts: Texts, rng: rand
     author = None if state == "direct" else rng.choice(people.staff[unit_id])
     title, need, effect = texts.pick(rng)
     cost = rng.randrange(50_000, 2_000_000, 5_000) if state in DOSSIER_STATES else None
-    return PlannedCase(state=state, unit_id=unit_id, author_id=author, title=title, need=need,
+    return PlannedCase(state=state, unit_id=unit_id,
+                       department_id=people.unit_department[unit_id], author_id=author,
+                       title=title, need=need,
                        effect=effect, times=_times(len(steps), rng, now), steps=steps, cost=cost)
 
 
@@ -398,8 +401,9 @@ def _case_row(p: PlannedCase) -> dict[str, Any]:
         if "go_live" in reached else None
     return {
         "title": p.title, "need": p.need, "effect": p.effect, "unit_id": p.unit_id,
-        "author_id": p.author_id, "origin": "direct_channel" if p.state == "direct"
-        else "staff_idea", "state": p.state, "process_name": "standard", "process_version": 1,
+        "department_id": p.department_id, "author_id": p.author_id,
+        "origin": "direct_channel" if p.state == "direct" else "staff_idea",
+        "state": p.state, "process_name": "standard", "process_version": 1,
         "version": len(p.steps), "cost_estimate_sek": p.cost,
         "direction_focus": ("efficiency", "innovation")[p.unit_id % 2] if p.cost else None,
         "direction_reach": ("internal", "external")[len(p.title) % 2] if p.cost else None,

@@ -149,5 +149,12 @@ def login(client, username: str) -> None:
     assert response.status_code == 302, f"{username} could not log in"
 
 
+def api_token(client, username: str) -> str:
+    """A bearer token for the JSON API, with the demo password; the login must succeed."""
+    response = client.post("/api/v1/tokens", json={"username": username, "password": "demo"})
+    assert response.status_code == 201, f"{username} got no API token: {response.get_json()}"
+    return response.get_json()["token"]
+
+
 def admin_log_actions() -> list[str]:
     return list(db.session.scalars(select(AdminLogEntry.action).order_by(AdminLogEntry.id)))

@@ -1,5 +1,6 @@
 """An anonymous idea leaves no trace of its sender: not in any table, the history or the logs;
-it records the unit the sender chose, and it becomes a case only in the night's batch."""
+it records the förvaltning (or a unit only if the sender chooses one), and it becomes a case
+only in the night's batch."""
 from __future__ import annotations
 
 import json
@@ -10,10 +11,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from helpers import IDEA, after_tonights_batch, login, new_draft, unit, user
+from helpers import IDEA, NORR, after_tonights_batch, api_token, login, new_draft, unit, user
 from workflow import _DropSubmissionAccessLog
 from workflow.extensions import db
-from workflow.models import AnonymousSubmission, Case
+from workflow.models import AnonymousSubmission, Case, Department, Unit
 from workflow.services import jobs
 
 IP = "203.0.113.77"
@@ -65,7 +66,7 @@ def test_anonymous_idea_from_the_web_form(app, caplog):
         sender, before = user("medarbetare"), snapshot()
         unit_id = unit().id
     response = client.post("/ideas/new", environ_base={"REMOTE_ADDR": IP},
-                           data={**IDEA, "unit_id": unit_id, "anonymous_unit_id": unit_id,
+                           data={**IDEA, "unit_id": unit_id, "anonymous_place": f"unit:{unit_id}",
                                  "anonymous": "y", "submit": "1"})
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "anonymt" in page
@@ -96,20 +97,127 @@ def test_the_form_preselects_no_unit_for_an_anonymous_idea(app):
     client = app.test_client()
     login(client, "medarbetare")
     page = client.get("/ideas/new").get_data(as_text=True)
-    anonymous_select = page[page.index('name="anonymous_unit_id"'):]
+    anonymous_select = page[page.index('name="anonymous_place"'):]
     anonymous_select = anonymous_select[:anonymous_select.index("</select>")]
-    # Only the empty "Välj enhet" is selected: no unit is chosen for the sender.
+    # Only the empty "Välj förvaltning" is selected: nothing is chosen for the sender.
     assert re.findall(r"<option[^>]*selected[^>]*>", anonymous_select) == ['<option selected value="">']
-    assert "En liten enhet kan räcka för att peka ut dig" in page
+    # The whole förvaltning is offered first in its group; a unit comes with a warning.
+    assert "Hela Socialförvaltningen (rekommenderas)" in anonymous_select
+    assert "en liten enhet kan räcka för att peka ut dig" in page
     with app.app_context():
         unit_id, before = unit().id, snapshot()
     # Ticking Anonymt without choosing a unit sends nothing: the own unit is never taken.
     response = client.post("/ideas/new", data={**IDEA, "unit_id": unit_id, "anonymous": "y",
                                                "submit": "1"})
     assert response.status_code == 422
-    assert "Ingen enhet är förvald när du skickar anonymt" in response.get_data(as_text=True)
+    assert "Inget är förvalt när du skickar anonymt" in response.get_data(as_text=True)
     with app.app_context():
         assert snapshot() == before
+
+
+def unit_columns() -> dict[str, list[int]]:
+    """For each table, the positions of columns that refer to a unit."""
+    return {table.name: [i for i, column in enumerate(table.columns)
+                         if any(fk.column.table.name == "units" for fk in column.foreign_keys)]
+            for table in db.metadata.sorted_tables}
+
+
+def assert_no_unit(before, after) -> None:
+    """No new row in any table names a unit: the idea is known by its förvaltning only."""
+    positions = unit_columns()
+    for name, rows in after.items():
+        for row in rows - before[name]:
+            assert all(row[p] is None for p in positions[name]), (name, row)
+
+
+def socialforvaltningen() -> Department:
+    return db.session.scalar(select(Department).where(Department.name == "Socialförvaltningen"))
+
+
+def test_an_anonymous_idea_names_only_the_forvaltning(app, caplog):
+    """The sender's unit is in no table: not while the idea is held, not once it is a case,
+    and a unit's manager (who knows the unit's few staff) does not get it; the förvaltning's
+    management does, and the page says no unit was given."""
+    caplog.set_level(logging.DEBUG)
+    client = app.test_client()
+    login(client, "medarbetare")
+    with app.app_context():
+        sender, before = user("medarbetare"), snapshot()
+        unit_id, department_id = unit().id, socialforvaltningen().id
+    response = client.post("/ideas/new", environ_base={"REMOTE_ADDR": IP},
+                           data={**IDEA, "unit_id": unit_id, "anonymous": "y", "submit": "1",
+                                 "anonymous_place": f"department:{department_id}"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    with app.app_context():
+        held = snapshot()
+        assert_no_trace(before, held, sender, expect=("anonymous_submissions",))
+        assert_no_unit(before, held)
+        submission = db.session.scalar(select(AnonymousSubmission))
+        assert (submission.department_id, submission.unit_id) == (department_id, None)
+        assert jobs.register_anonymous_ideas(after_tonights_batch(app)) == 1
+        after = snapshot()
+        assert_no_trace(held, after, sender, expect=("cases", "case_history", "status_tokens"))
+        assert_no_unit(held, after)
+        case = db.session.scalar(select(Case))
+        assert (case.department_id, case.unit_id, case.state) == (department_id, None, "direct")
+        case_id = case.id
+    assert not any(t in caplog.text for t in ("medarbetare", "Anna Lindqvist", IP, NORR))
+    client.post("/logout")
+    login(client, "fchef")
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "Ingen enhet angiven, Socialförvaltningen" in page
+    assert IDEA["title"] in client.get("/cases").get_data(as_text=True)
+    export = client.get("/exports/cases.csv").get_data(as_text=True)
+    assert IDEA["title"] in export
+    client.post("/logout")
+    login(client, "chef")  # the sender's own unit manager: a unit role covers unit cases only
+    assert client.get(f"/cases/{case_id}").status_code == 404
+    assert IDEA["title"] not in client.get("/cases").get_data(as_text=True)
+
+
+def test_an_anonymous_idea_over_the_api_may_name_only_the_forvaltning(app):
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {api_token(client, 'medarbetare')}"}
+    with app.app_context():
+        department_id = socialforvaltningen().id
+        other = db.session.scalar(select(Unit).where(Unit.department_id != department_id))
+        other_id, before = other.id, snapshot()
+    # A unit of another förvaltning than the one named is refused, not guessed.
+    response = client.post("/api/v1/cases", headers=headers, json={
+        **IDEA, "anonymous": True, "department_id": department_id, "unit_id": other_id})
+    assert response.status_code == 422 and "unit_id" in response.get_json()["fields"]
+    # Neither a förvaltning nor a unit: the sender is asked for the förvaltning.
+    response = client.post("/api/v1/cases", headers=headers, json={**IDEA, "anonymous": True})
+    assert response.status_code == 422
+    assert response.get_json()["fields"]["department_id"] == ["Välj vilken förvaltning idén gäller."]
+    # A named idea belongs to its unit's förvaltning: department_id alone is refused.
+    response = client.post("/api/v1/cases", headers=headers,
+                           json={**IDEA, "department_id": department_id})
+    assert response.status_code == 422 and "department_id" in response.get_json()["fields"]
+    with app.app_context():
+        assert snapshot() == before
+    response = client.post("/api/v1/cases", headers=headers, json={
+        **IDEA, "anonymous": True, "department_id": department_id})
+    assert response.status_code == 202
+    with app.app_context():
+        jobs.register_anonymous_ideas(after_tonights_batch(app))
+        case = db.session.scalar(select(Case))
+        assert (case.department_id, case.unit_id) == (department_id, None)
+    headers = {"Authorization": f"Bearer {api_token(client, 'fchef')}"}
+    detail = client.get(f"/api/v1/cases/{case.id}", headers=headers).get_json()
+    assert (detail["department_id"], detail["unit_id"]) == (department_id, None)
+
+
+def test_moving_a_unit_moves_its_cases_to_the_new_forvaltning(app):
+    from workflow.services import admin_organisation
+    with app.app_context():
+        case = new_draft()
+        target = db.session.scalar(select(Department).where(
+            Department.name != "Socialförvaltningen", Department.closed_at.is_(None)))
+        admin_organisation.update_unit(user("admin"), unit(), {"department_id": target.id})
+        db.session.commit()
+        db.session.expire_all()
+        assert db.session.get(Case, case.id).department_id == target.id
 
 
 def test_a_day_of_anonymous_ideas_becomes_cases_at_night_in_random_order(app):
@@ -120,7 +228,7 @@ def test_a_day_of_anonymous_ideas_becomes_cases_at_night_in_random_order(app):
         unit_id = unit().id
     for title in ("Först skickad", "Sist skickad"):
         client.post("/ideas/new", data={**IDEA, "title": title, "unit_id": unit_id,
-                                        "anonymous_unit_id": unit_id, "anonymous": "y",
+                                        "anonymous_place": f"unit:{unit_id}", "anonymous": "y",
                                         "submit": "1"})
 
     class LastFirst:  # an injected randomness that puts the last one sent first
@@ -178,7 +286,7 @@ def test_management_sees_the_idea_without_a_sender(app):
     client.post("/login", data={"username": "medarbetare", "password": "demo"})
     with app.app_context():
         unit_id = unit().id
-    client.post("/ideas/new", data={**IDEA, "unit_id": unit_id, "anonymous_unit_id": unit_id,
+    client.post("/ideas/new", data={**IDEA, "unit_id": unit_id, "anonymous_place": f"unit:{unit_id}",
                                     "anonymous": "y", "submit": "1"})
     with app.app_context():
         jobs.register_anonymous_ideas(after_tonights_batch(app))
@@ -195,7 +303,7 @@ def test_refused_anonymous_idea_stores_nothing(app):
         unit_id, before = unit().id, snapshot()
     response = client.post("/ideas/new", data={"title": "Bara rubrik", "need": "",
                                                "unit_id": unit_id, "anonymous": "y",
-                                               "anonymous_unit_id": unit_id, "submit": "1"})
+                                               "anonymous_place": f"unit:{unit_id}", "submit": "1"})
     assert response.status_code == 409
     assert "Beskriv behovet" in response.get_data(as_text=True)
     with app.app_context():

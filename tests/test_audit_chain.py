@@ -18,7 +18,7 @@ from helpers import case_in, drive, new_draft, user
 from workflow.audit import GENESIS
 from workflow.extensions import db
 from workflow.models import Case, CaseEvent, utcnow
-from workflow.services import cases
+from workflow.services import cases, merging
 
 TRIGGERS = {
     "sqlite": {
@@ -88,6 +88,8 @@ def some_history() -> tuple[Case, Case]:
     duplicate = case_in("submitted")
     drive(duplicate, [("take_up", "chef", {}),
                       ("merge", "chef", {"target_case": long_way.id, "comment": "Samma idé"})])
+    # The council owns the target and accepts the proposed merge (consent-based merge).
+    merging.accept(user("rad"), merging.pending_from(duplicate))
     cases.add_comment(user("vu"), long_way, "Kommentarer hör inte till historiken.")
     return long_way, anonymous
 

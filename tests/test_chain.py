@@ -20,7 +20,7 @@ from helpers import (
 )
 from workflow.extensions import db
 from workflow.models import AppendOnlyViolation, CaseEvent
-from workflow.services import cases, delegation, notifications
+from workflow.services import cases, delegation, merging, notifications
 from workflow.services.errors import Conflict, GuardFailed, InvalidState, PermissionDenied
 
 
@@ -226,6 +226,9 @@ def test_merge_links_to_the_target(ctx):
     with pytest.raises(GuardFailed):
         cases.fire(duplicate, "merge", user("chef"), {"target_case": 99999})
     cases.fire(duplicate, "merge", user("chef"), {"target_case": target.id})
+    # The chef does not own a case before the council: its owner accepts (consent-based merge).
+    assert duplicate.state == "submitted"
+    merging.accept(user("rad"), merging.pending_from(duplicate))
     assert duplicate.state == "merged" and duplicate.merged_into_id == target.id
 
 
@@ -348,6 +351,7 @@ def test_merge_is_traceable_both_ways_and_told_to_the_submitter(ctx):
     notifications.follow(user("rad"), duplicate)
     cases.fire(duplicate, "merge", user("chef"), {"target_case": target.id,
                                                   "comment": "Samma behov som nr %d." % target.id})
+    merging.accept(user("rad"), merging.pending_from(duplicate))  # the council owns the target
     assert duplicate.merged_into is target and target.merged_cases == [duplicate]
     joined = target.history[-1]
     assert (joined.event, joined.data["case"], joined.actor.username) == ("merged_in", duplicate.id,

@@ -1,4 +1,4 @@
-"""Information classification (DOMAIN.md §6): levels, linked objects, gates and warnings."""
+"""Information classification (docs/dossier-rules.md): levels, linked objects, gates and warnings."""
 from __future__ import annotations
 
 from datetime import date

@@ -104,7 +104,7 @@ def test_anonymous_submission_and_status_link_leave_no_trace(app, client, json_l
     with app.app_context():
         unit_id = unit().id
     response = client.post("/ideas/new", data={**IDEA, "title": SECRET_TITLE, "unit_id": unit_id,
-                                               "anonymous_unit_id": unit_id, "anonymous": "y",
+                                               "anonymous_place": f"unit:{unit_id}", "anonymous": "y",
                                                "submit": "1"})
     assert response.status_code == 200
     token = re.search(r"/status/([A-Za-z0-9_-]+)", response.get_data(as_text=True)).group(1)

@@ -11,7 +11,7 @@ import pytest
 from helpers import IDEA, case_in, drive, new_draft, unit, user
 from workflow.extensions import db
 from workflow.models import Department, Notification
-from workflow.services import cases, jobs, meetings
+from workflow.services import cases, jobs, meetings, merging
 from workflow.services.errors import Conflict, GuardFailed, PermissionDenied, ValidationFailed
 
 SOON = datetime(2026, 12, 3, 9, 0, tzinfo=timezone.utc)
@@ -46,6 +46,9 @@ def test_a_full_council_meeting_with_five_decisions_and_one_refusal(ctx):
     meetings.decide(user("rad"), meeting, fourth.id, "return",
                     {"comment": "Komplettera upphandlingen."})
     meetings.decide(user("rad"), meeting, fifth.id, "merge", {"target_case": first.case.id})
+    # The first case is now the management's: they accept the merge (consent-based merge).
+    assert fifth.case.state == "council" and fifth.outcome == "proposed"
+    merging.accept(user("fchef"), merging.pending_from(fifth.case))
 
     states = [i.case.state for i in meeting.items]
     assert states == ["management", "plan", "rejected", "refinement", "merged"]

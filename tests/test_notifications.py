@@ -168,7 +168,7 @@ def test_anonymous_submitter_follows_through_the_secret_link(app):
     with app.app_context():
         unit_id = unit().id
     page = client.post("/ideas/new", data={**IDEA, "unit_id": unit_id, "anonymous": "y",
-                                           "anonymous_unit_id": unit_id,
+                                           "anonymous_place": f"unit:{unit_id}",
                                            "submit": "1"}).get_data(as_text=True)
     link = re.search(r'href="(http://localhost/status/[^"]+)"', page).group(1)
     client.post("/logout")

@@ -1,4 +1,4 @@
-"""Council prioritisation (DOMAIN.md §2 step 4, §7): weighted scores with an inverted risk
+"""Council prioritisation (docs/prioritisation.md): weighted scores with an inverted risk
 criterion, spread, competition ranking, mandatory and unscored cases, capacity cut-off, the
 configuration loader and score validation. Pure: no app, no database."""
 from __future__ import annotations

@@ -74,7 +74,7 @@ def test_answers_with_personal_data_or_a_status_link_are_not_stored(app, client,
     with app.app_context():
         unit_id = unit().id
     sent = client.post("/ideas/new", data={**IDEA, "unit_id": unit_id, "anonymous": "y",
-                                           "anonymous_unit_id": unit_id, "submit": "1"})
+                                           "anonymous_place": f"unit:{unit_id}", "submit": "1"})
     assert sent.status_code < 400 and sent.headers["Cache-Control"] == "no-store"
     static = client.get("/static/style.css")
     assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")

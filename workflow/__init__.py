@@ -19,7 +19,7 @@ from .prioritisation import load_config as load_prioritisation
 from .services.dossier import THRESHOLDS_KEY
 from .services.notifications import RULES_KEY, load_rules
 from .services.portfolio import TARGETS_KEY, load_targets
-from .services.processes import EXTENSION_KEY
+from .services.processes import EXTENSION_KEY, require_features
 from .services.scoring import CONFIG_KEY as PRIORITISATION_KEY
 from .settings import PROJECT_ROOT, load_settings
 from .states import ProcessRegistry
@@ -49,6 +49,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions[RULES_KEY] = load_rules(
         Path(app.config["NOTIFICATION_RULES"]),
         {s for p in app.extensions[EXTENSION_KEY].all() for s in p.definition.states})
+    # So does a definition that would switch a feature off (workflow/states/features.py).
+    require_features(app.extensions[EXTENSION_KEY], app.extensions[RULES_KEY])
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),

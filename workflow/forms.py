@@ -71,13 +71,15 @@ class IdeaForm(CaseFieldsForm):
                              description=_l("Ditt namn sparas inte någonstans. Du kan inte "
                                             "följa idén under Mina idéer."))
     # Asked only of an anonymous idea, with nothing chosen in advance: the sender's own unit
-    # preselected would name them in a small unit (docs/threat-model.md).
-    anonymous_unit_id = SelectField(
-        _l("Vilken enhet gäller idén?"), coerce=lambda value: int(value) if value else None,
-        validate_choice=False, validators=[Optional()],
-        description=_l("Välj själv. Idén sparas med den enhet du väljer, inte med ditt namn. "
-                       "En liten enhet kan räcka för att peka ut dig: välj då en större enhet "
-                       "i förvaltningen."))
+    # preselected would name them in a small unit. The whole förvaltning is the first choice
+    # of each group; a unit only if the sender picks one (docs/threat-model.md). Values are
+    # "department:<id>" or "unit:<id>".
+    anonymous_place = SelectField(
+        _l("Vilken förvaltning gäller idén?"), validate_choice=False, validators=[Optional()],
+        default="",
+        description=_l("Välj själv. Idén sparas med förvaltningen, inte med ditt namn eller din "
+                       "enhet. Du kan välja en enhet om idén gäller just den, men en liten "
+                       "enhet kan räcka för att peka ut dig."))
     save_draft = SubmitField(_l("Spara som utkast"))
     submit = SubmitField(_l("Skicka in"))
     check_similar = SubmitField(_l("Sök liknande idéer"))

@@ -19,6 +19,7 @@ from sqlalchemy import (
     and_,
     event,
     or_,
+    text,
 )
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, Session, backref, mapped_column, relationship
@@ -242,6 +243,15 @@ class RoleAssignment(db.Model):
             return self.department_id == unit.department_id
         return self.user.region_id == unit.department.region_id
 
+    def covers_case(self, case: "Case") -> bool:
+        """A unit's role covers the unit's cases; a förvaltning's role also covers the
+        förvaltning's cases that name no unit (an anonymous idea's, docs/threat-model.md)."""
+        if self.unit_id is not None:
+            return case.unit_id is not None and self.unit_id == case.unit_id
+        if self.department_id is not None:
+            return self.department_id == case.department_id
+        return self.user.region_id == case.department.region_id
+
 
 class ApiToken(db.Model):
     """A bearer token for the JSON API; only its SHA-256 digest is stored."""
@@ -280,6 +290,7 @@ class Case(db.Model):
     __tablename__ = "cases"
     __table_args__ = (
         Index("ix_cases_state_unit", "state", "unit_id"),
+        Index("ix_cases_department_state", "department_id", "state"),
         # Covers the duplicate-hint index's freshness check (count, ids and versions per unit).
         Index("ix_cases_unit_state_version", "unit_id", "state", "version", "id"),
         CheckConstraint("cost_estimate_sek IS NULL OR cost_estimate_sek >= 0",
@@ -290,7 +301,11 @@ class Case(db.Model):
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     need: Mapped[str] = mapped_column(Text, default="")
     effect: Mapped[str] = mapped_column(Text, default="")
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    # The förvaltning is always known; the unit may be left out by an anonymous sender, for
+    # whom a small unit could be enough to name them (docs/threat-model.md). A case with a
+    # unit belongs to that unit's förvaltning (kept so when a unit moves).
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"), index=True)
     author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
     origin: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(40))
@@ -312,7 +327,8 @@ class Case(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    unit: Mapped[Unit] = relationship()
+    department: Mapped[Department] = relationship()
+    unit: Mapped[Optional[Unit]] = relationship()
     author: Mapped[Optional[User]] = relationship()
     merged_into: Mapped[Optional["Case"]] = relationship(remote_side=[id],
                                                          back_populates="merged_cases")
@@ -486,12 +502,14 @@ class AnonymousSubmission(db.Model):
     """An anonymous idea waiting for the night: the scheduler turns each day's batch into
     cases at one fixed time, in random order, so neither a case id nor a timestamp tells
     when within the day it was sent (docs/threat-model.md). Nothing here refers to the
-    sender: the idea's fields, the unit the sender chose, the day, the status link's digest."""
+    sender: the idea's fields, the förvaltning (and a unit only if the sender chose one), the
+    day, the status link's digest."""
 
     __tablename__ = "anonymous_submissions"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"))
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     submitted_on: Mapped[date] = mapped_column(index=True)
 
@@ -566,7 +584,7 @@ class AgendaItem(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     note: Mapped[str] = mapped_column(Text, default="")
     decision: Mapped[Optional[str]] = mapped_column(String(40))
-    outcome: Mapped[Optional[str]] = mapped_column(String(20))  # fired or refused
+    outcome: Mapped[Optional[str]] = mapped_column(String(20))  # fired, proposed or refused
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
@@ -781,6 +799,49 @@ class PriceBaseAmount(db.Model):
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
 
 
+MERGE_PROPOSAL_STATUSES = ("pending", "accepted", "declined", "withdrawn")
+
+
+class MergeProposal(db.Model):
+    """A proposal to merge one case (``case``) into another (``target``): consent-based merge
+    (docs/process.md). Nothing is written into the target until one of its owners accepts;
+    the proposer or anyone who may merge the case can withdraw it. ``version`` makes a
+    concurrent accept and decline of the same proposal end in one winner and a conflict."""
+
+    __tablename__ = "merge_proposals"
+    __table_args__ = (
+        # At most one pending proposal per case (a partial unique index on both databases).
+        Index("uq_merge_proposals_pending_case", "case_id", unique=True,
+              sqlite_where=text("status = 'pending'"),
+              postgresql_where=text("status = 'pending'")),
+        CheckConstraint("status IN ('pending', 'accepted', 'declined', 'withdrawn')",
+                        name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    reason: Mapped[Optional[str]] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+
+    case: Mapped[Case] = relationship(foreign_keys=[case_id])
+    target: Mapped[Case] = relationship(foreign_keys=[target_id])
+    proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
+    decided_by: Mapped[Optional[User]] = relationship(foreign_keys=[decided_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def pending(self) -> bool:
+        return self.status == "pending"
+
+
 class AppendOnlyViolation(RuntimeError):
     pass
 
@@ -795,3 +856,10 @@ def _history_is_append_only(session: Session, flush_context: Any, instances: Any
 
 # The history's hash chain listens for every inserted CaseEvent.
 from . import audit  # noqa: E402,F401
+
+
+@event.listens_for(Case.unit, "set")
+def _case_follows_its_unit(case: Case, unit: Unit | None, _old, _initiator) -> None:
+    """A case with a unit belongs to that unit's förvaltning, whoever sets the unit."""
+    if unit is not None:
+        case.department = unit.department

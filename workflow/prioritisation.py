@@ -1,4 +1,4 @@
-"""Prioritisation in the digitaliseringsråd (DOMAIN.md §2 step 4 and §7 "demand vs capacity").
+"""Prioritisation in the digitaliseringsråd (docs/prioritisation.md: scoring, demand vs capacity).
 
 The council ranks competing proposals with a transparent scoring and sees what fits the
 förvaltning's yearly capacity (KPMG 001:988-989: the council discusses, prioritises and decides

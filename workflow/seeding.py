@@ -30,7 +30,7 @@ from .models import (
     User,
     utcnow,
 )
-from .services import cases, dossier, follow_up, memo, plan
+from .services import cases, dossier, follow_up, memo, merging, plan
 from .settings import PROJECT_ROOT
 from .states import delegation as delegation_rules
 from .states.yaml_io import safe_load
@@ -220,10 +220,13 @@ def _load_cases(items: list[dict[str, Any]], units: dict[str, Unit], users: dict
 
 def _load_case(item: dict[str, Any], units: dict[str, Unit], users: dict[str, User],
                objects: dict[str, InfoObject], earlier: list[Case], now: datetime) -> Case:
-    unit = units[item["unit"]]
     fields = {k: item[k] for k in ("title", "need", "effect", "origin", "cost_estimate_sek",
                                    "direction") if k in item}
-    fields["unit_id"] = unit.id
+    if "unit" in item:
+        fields["unit_id"] = units[item["unit"]].id
+    else:  # an anonymous idea sent with only its förvaltning
+        fields["department_id"] = next(u.department_id for u in units.values()
+                                       if u.department.name == item["department"])
     moment = _moment(now, item.get("days_ago", 0), 0)
     if item["author"] == "anonymous":
         stand_in = next(iter(users.values()))  # only checks the region; never stored
@@ -241,6 +244,9 @@ def _load_case(item: dict[str, Any], units: dict[str, Unit], users: dict[str, Us
             continue
         if "sign_off" in step:
             dossier.sign_off_classification(actor, case, now=moment)
+            continue
+        if "accept_merge" in step:  # the target's owner consents to a proposed merge
+            merging.accept(actor, merging.pending_from(case), now=moment)
             continue
         if "memo" in step:  # the tjänsteutlåtande before the nämnd (docs/decisions.md)
             memo.save_memo(actor, case, step["memo"], now=moment)

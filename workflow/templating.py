@@ -9,7 +9,7 @@ from flask_babel import format_date, format_datetime, format_decimal, format_per
 
 from .i18n import language, localized
 from .services.processes import process_of
-from .states import Process
+from .states import Process, features
 from .states.diagram import wrap
 from .states.i18n import N_
 from .states.roles import ROLE_LABELS
@@ -54,6 +54,9 @@ HISTORY_EVENT_LABELS = {
     "dossier_classification": N_("Informationsklassningen ändrades"),
     "classification_signed_off": N_("Klassningen godkändes"),
     "merged_in": N_("En liknande idé slogs samman med detta ärende"),
+    "merge_proposed": N_("Sammanslagning föreslogs"),
+    "merge_declined": N_("Förslaget om sammanslagning avböjdes"),
+    "merge_withdrawn": N_("Förslaget om sammanslagning drogs tillbaka"),
     "plan_linked": N_("Kopplat till en insats i digitaliseringsplanen"),
     "plan_unlinked": N_("Kopplingen till en insats i digitaliseringsplanen togs bort"),
     "memo_changed": N_("Tjänsteutlåtandet ändrades"),
@@ -97,9 +100,9 @@ def choice_label(process: Process, event: str, name: str, value: Any) -> Any:
 
 # The nämnd's decisions in plain language, for the submitter (docs/decisions.md).
 PLAIN_COMMITTEE_DECISIONS = {
-    "decide_yes": N_("Nämnden sa ja till förslaget"),
-    "decide_no": N_("Nämnden sa nej till förslaget"),
-    "remit": N_("Nämnden skickade tillbaka förslaget för mer utredning (återremiss)"),
+    features.DECIDE_YES: N_("Nämnden sa ja till förslaget"),
+    features.DECIDE_NO: N_("Nämnden sa nej till förslaget"),
+    features.REMIT: N_("Nämnden skickade tillbaka förslaget för mer utredning (återremiss)"),
 }
 
 
@@ -184,6 +187,14 @@ def state_label(case: Any) -> str:
     return localized(process_of(case).state(case.state).label)
 
 
+def unit_name(case: Any) -> str:
+    """The case's unit, or words saying it names only the förvaltning (an anonymous idea
+    sent without a unit, docs/threat-model.md)."""
+    if case.unit is None:
+        return gettext("Ingen enhet angiven")
+    return case.unit.name
+
+
 def state_plain(case: Any) -> str:
     return localized(process_of(case).state(case.state).plain)
 
@@ -215,7 +226,9 @@ def init_app(app: Flask) -> None:
                                  failure_text=failure_text, percent=percent,
                                  state_label=state_label, state_plain=state_plain,
                                  process_of_case=process_of, display_names=display_names,
-                                 committee_decision=committee_decision)
+                                 committee_decision=committee_decision,
+                                 # state and event names (workflow/states/features.py)
+                                 features=features)
     app.jinja_env.filters.update(
         sek=sek,
         number=lambda value: "—" if value is None else format_decimal(value),
@@ -226,5 +239,6 @@ def init_app(app: Flask) -> None:
         origin_label=lambda origin: vocabulary(ORIGINS, origin),
         focus_label=lambda focus: vocabulary(DIRECTION_FOCUS, focus),
         reach_label=lambda reach: vocabulary(DIRECTION_REACH, reach),
+        unit_name=unit_name,
     )
 

@@ -17,7 +17,7 @@ from .processes import current_process, process_of, registry
 
 
 def roles_for(user: User, case: Case) -> set[str]:
-    roles = {a.role for a in user.roles if a.covers(case.unit)}
+    roles = {a.role for a in user.roles if a.covers_case(case)}
     if case.author_id is not None and case.author_id == user.id:
         roles.add(AUTHOR)
     return roles
@@ -44,11 +44,9 @@ def _scope(assignment: RoleAssignment) -> ColumnElement[bool]:
     if assignment.unit_id is not None:
         return Case.unit_id == assignment.unit_id
     if assignment.department_id is not None:
-        units = select(Unit.id).where(Unit.department_id == assignment.department_id)
-        return Case.unit_id.in_(units)
-    units = (select(Unit.id).join(Department)
-             .where(Department.region_id == assignment.user.region_id))
-    return Case.unit_id.in_(units)
+        return Case.department_id == assignment.department_id
+    departments = select(Department.id).where(Department.region_id == assignment.user.region_id)
+    return Case.department_id.in_(departments)
 
 
 def _cases_where(user: User, states_for_role: Callable[[str], list[str]],
@@ -117,8 +115,8 @@ def users_holding(roles: Iterable[str], *, region_id: int, department_id: int | 
 def users_acting_on(case: Case, roles: Iterable[str]) -> list[User]:
     """Who holds ``roles`` for this case; ``author`` means the case's submitter."""
     roles = set(roles)
-    people = users_holding(roles - {AUTHOR}, region_id=case.unit.department.region_id,
-                           department_id=case.unit.department_id, unit_id=case.unit_id)
+    people = users_holding(roles - {AUTHOR}, region_id=case.department.region_id,
+                           department_id=case.department_id, unit_id=case.unit_id)
     if AUTHOR in roles and case.author is not None and case.author not in people:
         people.append(case.author)
     return people

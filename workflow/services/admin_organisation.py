@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Collection, Iterator, Mapping
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..dossier import benefit
@@ -81,10 +81,12 @@ class UnitRow:
 class DepartmentRow:
     department: Department
     units: list[UnitRow]
+    # Open cases that name only the förvaltning (anonymous ideas sent without a unit).
+    without_unit: int = 0
 
     @property
     def open_cases(self) -> int:
-        return sum(row.open_cases for row in self.units)
+        return sum(row.open_cases for row in self.units) + self.without_unit
 
 
 def organisation_tree(region_id: int) -> list[DepartmentRow]:
@@ -92,7 +94,8 @@ def organisation_tree(region_id: int) -> list[DepartmentRow]:
     counts = _open_case_counts(region_id)
     departments = db.session.scalars(select(Department).where(Department.region_id == region_id)
                                      .order_by(Department.name))
-    return [DepartmentRow(d, [UnitRow(u, counts.get(u.id, 0)) for u in d.units])
+    return [DepartmentRow(d, [UnitRow(u, counts.get((d.id, u.id), 0)) for u in d.units],
+                          counts.get((d.id, None), 0))
             for d in departments]
 
 
@@ -111,8 +114,7 @@ def get_unit(actor: User, unit_id: Any) -> Unit:
 
 
 def open_cases_in_department(department: Department) -> int:
-    units = select(Unit.id).where(Unit.department_id == department.id)
-    return _count_open(Case.unit_id.in_(units))
+    return _count_open(Case.department_id == department.id)
 
 
 def open_cases_in_unit(unit: Unit) -> int:
@@ -414,6 +416,10 @@ def update_unit(actor: User, unit: Unit, fields: Mapping[str, Any]) -> Unit:
                              before={"name": old_name}, after={"name": name})
         if department.id != old_department.id:
             unit.department = department
+            # The unit's cases go with it to the new förvaltning (and any open form on them
+            # meets a newer version).
+            db.session.execute(update(Case).where(Case.unit_id == unit.id).values(
+                department_id=department.id, version=Case.version + 1))
             admin_log.record(actor, "unit.move", unit, label=_unit_label(unit),
                              before={"department": old_department.name},
                              after={"department": department.name,
@@ -616,13 +622,14 @@ def _count_open(condition) -> int:
     return int(db.session.scalar(query) or 0)
 
 
-def _open_case_counts(region_id: int) -> dict[int, int]:
-    units = (select(Unit.id).join(Department, Unit.department_id == Department.id)
-             .where(Department.region_id == region_id))
-    query = (select(Case.unit_id, func.count()).where(
-        Case.unit_id.in_(units), Case.state.not_in(sorted(_final_states())))
-        .group_by(Case.unit_id))
-    return {unit_id: int(count) for unit_id, count in db.session.execute(query)}
+def _open_case_counts(region_id: int) -> dict[tuple[int, int | None], int]:
+    """Open cases per (förvaltning, unit); a unit of None counts those naming no unit."""
+    departments = select(Department.id).where(Department.region_id == region_id)
+    query = (select(Case.department_id, Case.unit_id, func.count()).where(
+        Case.department_id.in_(departments), Case.state.not_in(sorted(_final_states())))
+        .group_by(Case.department_id, Case.unit_id))
+    return {(department_id, unit_id): int(count)
+            for department_id, unit_id, count in db.session.execute(query)}
 
 
 def _number(value: Decimal) -> int | float:

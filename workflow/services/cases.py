@@ -27,12 +27,23 @@ from ..models import (
     Case,
     CaseEvent,
     Comment,
+    Department,
     StatusToken,
     Unit,
     User,
     utcnow,
 )
-from ..states import GUARDS, CaseRef, EventSpec, Facts, Failure, InvalidFields, Process, Refusal
+from ..states import (
+    GUARDS,
+    CaseRef,
+    EventSpec,
+    Facts,
+    Failure,
+    InvalidFields,
+    Process,
+    Refusal,
+    features,
+)
 from ..states import delegation as delegation_rules
 from ..states.i18n import N_
 from ..states.roles import AUTHOR
@@ -55,11 +66,11 @@ EDITABLE_FIELDS = ("title", "need", "effect", "cost_estimate_sek", "direction",
                    "planned_go_live", "actual_cost_sek")
 # Roles that may register a case of another origin than a staff idea (political, mandatory).
 LEADING_ROLES = {"developer", "management", "registrar", "admin"}
-POLITICAL_DECISIONS = ("decide_yes", "decide_no")
+POLITICAL_DECISIONS = features.POLITICAL_DECISIONS
 # The nämnd's decisions on a case, each with its own meeting date and paragraph (§), and what
 # it decided; återremiss included (docs/decisions.md).
-COMMITTEE_DECISIONS = {"decide_yes": N_("Bifall"), "decide_no": N_("Avslag"),
-                       "remit": N_("Återremiss")}
+COMMITTEE_DECISIONS = {features.DECIDE_YES: N_("Bifall"), features.DECIDE_NO: N_("Avslag"),
+                       features.REMIT: N_("Återremiss")}
 # Event fields that also set a column of the case when the event fires.
 EVENT_FIELDS_ON_CASE = {"priority": "priority", "go_live_date": "go_live_date",
                         "target_case": "merged_into_id", "planned_year": "planned_year",
@@ -69,7 +80,7 @@ PLANNED_YEARS = range(2000, 2101)
 # management set or correct it while the decision is pending (docs/decisions.md).
 REGISTRY_FIELDS = ("diarienummer",)
 REGISTRY_ROLES = frozenset({"registrar", "management"})
-REGISTRY_STATES = frozenset({"management", "political"})
+REGISTRY_STATES = frozenset(features.REGISTRY_STATES)
 DIARIENUMMER_MAX = 60
 
 
@@ -89,8 +100,8 @@ def unit_of_work() -> Iterator[None]:
 
 # ---------------------------------------------------------------- reading
 
-# Every access check reads the case's unit and förvaltning: load them with the case.
-CASE_LOADS = (joinedload(Case.unit).joinedload(Unit.department),)
+# Every access check reads the case's förvaltning and unit: load them with the case.
+CASE_LOADS = (joinedload(Case.department), joinedload(Case.unit))
 # What the case page shows besides: the author, the history's actors, the comments' authors.
 PAGE_LOADS = (joinedload(Case.author), selectinload(Case.history).joinedload(CaseEvent.actor),
               selectinload(Case.comments).joinedload(Comment.author))
@@ -138,7 +149,8 @@ def list_cases(user: User, *, state: str | None = None, unit_id: int | None = No
         raise ValidationFailed({"page": N_("Sidnumret är för stort.")})
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     # Every list shows each case's unit: load them in one query, not one per unit.
-    items = db.session.scalars(query.options(selectinload(Case.unit))
+    items = db.session.scalars(query.options(selectinload(Case.unit),
+                                             selectinload(Case.department))
                                .order_by(Case.updated_at.desc(), Case.id.desc())
                                .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
     return Page(items=list(items), page=max(page, 1), per_page=per_page, total=total)
@@ -164,7 +176,7 @@ def committee_decisions_last(case_ids: list[int]) -> dict[int, CaseEvent]:
 
 
 # What an event does to the submitter's anonymity, said where it is offered (issue 12).
-EVENT_NOTICES = {"submit_direct": N_("Din idé skickas med ditt namn. Vill du vara anonym, "
+EVENT_NOTICES = {features.SUBMIT_DIRECT: N_("Din idé skickas med ditt namn. Vill du vara anonym, "
                                      "använd Ny idé och välj Anonymt.")}
 
 
@@ -192,18 +204,21 @@ def create_case(actor: User, fields: Mapping[str, Any], *, submit: bool = False,
     stores nothing at all.
     """
     now = now or utcnow()
-    values = _validate_case_fields(fields, creating=True)
-    unit = _unit_in_region(actor, fields.get("unit_id"))
-    origin = _validate_origin(actor, unit, fields.get("origin"), anonymous)
     if anonymous:
+        values = _validate_case_fields(fields, creating=True, unit_required=False)
+        department, unit = _anonymous_place(actor, fields)
+        _validate_origin(actor, unit, fields.get("origin"), anonymous)
         with unit_of_work():
-            case = _register_anonymous(unit, values, _day_of(now))
+            case = _register_anonymous(department, unit, values, _day_of(now))
             # Shown once to the submitter, who can follow the idea without being known.
             case.status_token = notifications.issue_status_token(case)
         return case
+    values = _validate_case_fields(fields, creating=True)
+    unit = _unit_in_region(actor, fields.get("unit_id"))
+    origin = _validate_origin(actor, unit, fields.get("origin"), anonymous)
     process = current_process()
     with unit_of_work():
-        case = Case(unit=unit, author=actor, origin=origin,
+        case = Case(unit=unit, department=unit.department, author=actor, origin=origin,
                     state=process.initial, process_name=process.name,
                     process_version=process.version, created_at=now, updated_at=now)
         _apply_fields(case, values)
@@ -211,7 +226,7 @@ def create_case(actor: User, fields: Mapping[str, Any], *, submit: bool = False,
         db.session.flush()
         record(case, "create", None, case.state, actor, now)
         if submit:
-            _transition(case, "submit", {AUTHOR}, {}, actor, now)
+            _transition(case, features.SUBMIT, {AUTHOR}, {}, actor, now)
     return case
 
 
@@ -223,17 +238,20 @@ def submit_anonymously(actor: User, fields: Mapping[str, Any], *,
     The idea is checked now, as if it were sent to the management (a refused idea stores
     nothing, and no case id is used up), but no case row is written: a case id or a
     timestamp would tell when within the day it was sent. What is stored is the idea's
-    fields, the unit the sender chose, the calendar day and the status link's digest.
+    fields, the förvaltning (``department_id``) and a unit only if the sender chose one
+    (``unit_id``: a small unit can be enough to name the sender), the calendar day and the
+    status link's digest.
     """
     now = now or utcnow()
-    values = _validate_case_fields(fields, creating=True)
-    unit = _unit_in_region(actor, fields.get("unit_id"))
+    values = _validate_case_fields(fields, creating=True, unit_required=False)
+    department, unit = _anonymous_place(actor, fields)
     _validate_origin(actor, unit, fields.get("origin"), True)
-    _check_direct_submission(unit, values, _day_of(now))
+    _check_direct_submission(department, unit, values, _day_of(now))
     token = notifications.new_status_secret()
     with unit_of_work():
         db.session.add(AnonymousSubmission(
-            token_hash=notifications.status_digest(token), unit_id=unit.id,
+            token_hash=notifications.status_digest(token), department_id=department.id,
+            unit_id=unit.id if unit is not None else None,
             fields={name: value for name, value in fields.items()
                     if name in EDITABLE_FIELDS and name in values},
             submitted_on=_day_of(now).date()))
@@ -243,42 +261,49 @@ def submit_anonymously(actor: User, fields: Mapping[str, Any], *,
 def register_anonymous_submission(submission: AnonymousSubmission) -> Case:
     """Turn a held anonymous idea into a case dated its day; its status link now shows the
     case. The caller commits (the scheduler's nightly batch, in random order)."""
-    unit = db.session.get(Unit, submission.unit_id)
-    values = _validate_case_fields({**submission.fields, "unit_id": unit.id}, creating=True)
+    department = db.session.get(Department, submission.department_id)
+    unit = (db.session.get(Unit, submission.unit_id)
+            if submission.unit_id is not None else None)
+    values = _validate_case_fields(submission.fields, creating=True, unit_required=False)
     stamp = datetime(submission.submitted_on.year, submission.submitted_on.month,
                      submission.submitted_on.day, tzinfo=timezone.utc)
-    case = _register_anonymous(unit, values, stamp)
+    case = _register_anonymous(department, unit, values, stamp)
     db.session.add(StatusToken(token_hash=submission.token_hash, case=case))
     db.session.delete(submission)
     return case
 
 
-def _register_anonymous(unit: Unit, values: Mapping[str, Any], stamp: datetime) -> Case:
-    """A case without author sent straight to the management, every time kept to the day."""
+def _register_anonymous(department: Department, unit: Unit | None, values: Mapping[str, Any],
+                        stamp: datetime) -> Case:
+    """A case without author sent straight to the management, every time kept to the day;
+    it names the förvaltning and, only if the sender chose one, a unit."""
     process = current_process()
-    case = Case(unit=unit, author=None, origin="direct_channel", state=process.initial,
-                process_name=process.name, process_version=process.version,
+    case = Case(department=department, unit=unit, author=None, origin="direct_channel",
+                state=process.initial, process_name=process.name, process_version=process.version,
                 created_at=stamp, updated_at=stamp)
     _apply_fields(case, values)
     db.session.add(case)
     db.session.flush()
-    _transition(case, "submit_direct", {AUTHOR}, {}, actor=None, now=stamp)
+    _transition(case, features.SUBMIT_DIRECT, {AUTHOR}, {}, actor=None, now=stamp)
     return case
 
 
-def _check_direct_submission(unit: Unit, values: Mapping[str, Any], stamp: datetime) -> None:
+def _check_direct_submission(department: Department, unit: Unit | None,
+                             values: Mapping[str, Any], stamp: datetime) -> None:
     """Refuse, as ``submit_direct`` would, an idea the management channel cannot take, on a
     case that is never added to the session (no row, no id used up)."""
     process = current_process()
-    probe = Case(unit_id=unit.id, origin="direct_channel", state=process.initial,
+    probe = Case(department_id=department.id, unit_id=unit.id if unit is not None else None,
+                 origin="direct_channel", state=process.initial,
                  process_name=process.name, process_version=process.version)
+    set_committed_value(probe, "department", department)
     set_committed_value(probe, "unit", unit)
     _apply_fields(probe, values)
     try:
-        facts = _facts(probe, process.event("submit_direct"),
-                       process.parse_values("submit_direct", {}), stamp)
-        _check_with_diarienummer(process, probe, "submit_direct", {AUTHOR}, facts)
-        process.next_state(probe.state, "submit_direct")
+        event = features.SUBMIT_DIRECT
+        facts = _facts(probe, process.event(event), process.parse_values(event, {}), stamp)
+        _check_with_diarienummer(process, probe, event, {AUTHOR}, facts)
+        process.next_state(probe.state, event)
     except InvalidFields as exc:
         raise ValidationFailed(exc.errors) from None
     except Refusal as refusal:
@@ -330,7 +355,7 @@ def can_set_diarienummer(user: User, case: Case) -> bool:
 def diarienummer_rule(case: Case) -> tuple[str, str]:
     """The region's diarienummer pattern and example, or the defaults of
     config/settings.toml [decisions] (docs/decisions.md)."""
-    region = case.unit.department.region
+    region = case.department.region
     return (region.diarienummer_pattern or current_app.config["DIARIENUMMER_PATTERN"],
             region.diarienummer_example or current_app.config["DIARIENUMMER_EXAMPLE"])
 
@@ -373,13 +398,18 @@ def add_comment(actor: User, case: Case, body: Any, now: datetime | None = None)
 
 def fire(case: Case, event: Any, actor: User, data: Mapping[str, Any] | None = None, *,
          expected_version: int | None = None, now: datetime | None = None,
-         also: Callable[[], None] | None = None) -> Case:
+         also: Callable[[], None] | None = None,
+         consent: Mapping[str, Any] | None = None) -> Case:
     """Fire ``event`` on ``case`` as ``actor``: the only way a case changes state.
 
     Checks the event, the actor's roles in the case's scope, the state and every guard, then
     writes the new state and the history row in one transaction. A concurrent change to the
     case makes this call fail with :class:`Conflict` and write nothing. ``also`` runs inside
     the same transaction (e.g. a meeting's agenda item recording the decision).
+
+    ``merge`` into a case that ``actor`` does not own only proposes the merge and changes
+    no state (services/merging.py); ``consent`` is how an accepted proposal fires it, and
+    is recorded on both cases' history rows.
     """
     if not isinstance(event, str) or not event:
         raise ValidationFailed({"event": N_("Ange en händelse.")})
@@ -387,24 +417,40 @@ def fire(case: Case, event: Any, actor: User, data: Mapping[str, Any] | None = N
         raise ValidationFailed({"event": N_("Händelsen finns inte i ärendets process.")})
     _check_version(case, expected_version)
     _load_unit(case)
+    if event == features.MERGE and consent is None:
+        from . import merging  # consent-based merge builds on this module
+        if merging.propose_unless_owner(case, actor, data or {}, now=now or utcnow(),
+                                        also=also) is not None:
+            return case
     with unit_of_work():
         _transition(case, event, access.roles_for(actor, case), data or {}, actor,
-                    now or utcnow())
+                    now or utcnow(), consent=consent)
         if also is not None:
             also()
     return case
 
 
 def _load_unit(case: Case) -> None:
-    """The role check and the guards read the case's unit and förvaltning: when the caller
-    has not loaded them, read both in one query."""
-    if "unit" in inspect(case).unloaded:
-        set_committed_value(case, "unit", db.session.get(
-            Unit, case.unit_id, options=[joinedload(Unit.department)]))
+    """The role check and the guards read the case's förvaltning and unit: when the caller
+    has not loaded them, read them by primary key (the identity map usually has them)."""
+    unloaded = inspect(case).unloaded
+    if "department" in unloaded:
+        set_committed_value(case, "department", db.session.get(Department, case.department_id))
+    if "unit" in unloaded:
+        set_committed_value(case, "unit", db.session.get(Unit, case.unit_id)
+                            if case.unit_id is not None else None)
 
 
-def _transition(case: Case, event: str, roles: set[str], data: Mapping[str, Any],
-                actor: User | None, now: datetime) -> None:
+def checked_event(case: Case, event: str, actor: User, data: Mapping[str, Any],
+                  now: datetime) -> dict[str, Any]:
+    """The event's values if ``actor`` may fire it on ``case`` now (roles, state and every
+    guard); otherwise the error :func:`fire` would raise. Changes nothing."""
+    _load_unit(case)
+    return _checked(case, event, access.roles_for(actor, case), data, actor, now)[0]
+
+
+def _checked(case: Case, event: str, roles: set[str], data: Mapping[str, Any],
+             actor: User | None, now: datetime) -> tuple[dict[str, Any], Facts, str]:
     process = process_of(case)
     try:
         values = {name: clean_text(value) if isinstance(value, str) else value
@@ -418,6 +464,14 @@ def _transition(case: Case, event: str, roles: set[str], data: Mapping[str, Any]
         raise ValidationFailed(exc.errors) from None
     except Refusal as refusal:
         raise _refusal_error(process, refusal) from None
+    return values, facts, new_state
+
+
+def _transition(case: Case, event: str, roles: set[str], data: Mapping[str, Any],
+                actor: User | None, now: datetime,
+                consent: Mapping[str, Any] | None = None) -> None:
+    process = process_of(case)
+    values, facts, new_state = _checked(case, event, roles, data, actor, now)
     old_state = case.state
     case.state = new_state
     case.updated_at = now
@@ -426,8 +480,8 @@ def _transition(case: Case, event: str, roles: set[str], data: Mapping[str, Any]
         if value is not None:
             setattr(case, column, int(value) if isinstance(value, Decimal) else value)
     data = _jsonable(values)
-    if event in POLITICAL_DECISIONS or event == "remit":  # the nämnd is the förvaltning's own
-        data["committee"] = case.unit.department.committee_name
+    if event in features.COMMITTEE_DECISION_EVENTS:  # the nämnd is the förvaltning's own
+        data["committee"] = case.department.committee_name
         if case.diarienummer:  # the decision names the registered case (docs/decisions.md)
             data.setdefault("diarienummer", case.diarienummer)
     if "within_delegation" in process.event(event).guards:
@@ -435,14 +489,18 @@ def _transition(case: Case, event: str, roles: set[str], data: Mapping[str, Any]
         from . import delegation
         data["delegation"] = delegation.record_of(
             delegation_rules.verdict_of(facts),
-            delegation.facts_for(case.unit.department, facts.today)["_order_version"],
+            delegation.facts_for(case.department, facts.today)["_order_version"],
             facts.prisbasbelopp_sek)
+    if consent:  # an accepted merge proposal: who proposed and who accepted
+        data["consent"] = dict(consent)
     entry = record(case, event, old_state, new_state, actor, now,
                    comment=_main_text(process.event(event), values), data=data)
-    if case.merged_into is not None and event == "merge":
+    if case.merged_into is not None and event == features.MERGE:
         # The other case's history shows what joined it, so the link runs both ways.
         record(case.merged_into, "merged_in", case.merged_into.state, case.merged_into.state,
-               actor, now, comment=entry.comment, data={"case": case.id, "title": case.title})
+               actor, now, comment=entry.comment,
+               data={"case": case.id, "title": case.title,
+                     **({"consent": dict(consent)} if consent else {})})
     db.session.flush()
     notifications.case_changed(case, entry, now)
 
@@ -503,7 +561,7 @@ def _with_labels(process: Process, failure: Failure) -> Failure:
 
 def _facts(case: Case, event: EventSpec, values: Mapping[str, Any], now: datetime,
            actor: User | None = None) -> Facts:
-    department = case.unit.department
+    department = case.department
     today = _local_day(now)
     dossier_view, unreported, delegation_facts = None, 0, {}
     if {"dossier_complete", "within_delegation"} & set(event.guards):
@@ -521,7 +579,9 @@ def _facts(case: Case, event: EventSpec, values: Mapping[str, Any], now: datetim
     region = department.region
     return Facts(
         case_id=case.id, title=case.title, need=case.need, effect=case.effect,
-        unit_given=case.unit_id is not None, origin=case.origin,
+        # An anonymous idea may name only its förvaltning (docs/threat-model.md).
+        unit_given=case.unit_id is not None or case.origin == "direct_channel",
+        origin=case.origin,
         cost_estimate_sek=case.cost_estimate_sek, direction_given=case.direction is not None,
         delegation_limit_sek=limit, values=values,
         target=_target_ref(case, values.get("target_case"), actor),
@@ -561,7 +621,7 @@ def _target_ref(case: Case, target_id: int | None, actor: User | None) -> CaseRe
         return None
     process = process_of(target)
     mergeable = (actor is not None and access.can_view(actor, target)
-                 and target.unit.department_id == case.unit.department_id
+                 and target.department_id == case.department_id
                  and target.state != process.definition.initial)
     return CaseRef(id=target.id, final=process.state(target.state).final, mergeable=mergeable)
 
@@ -600,7 +660,8 @@ def _check_version(case: Case, expected_version: Any) -> None:
 
 # ---------------------------------------------------------------- validation
 
-def _validate_case_fields(fields: Mapping[str, Any], creating: bool) -> dict[str, Any]:
+def _validate_case_fields(fields: Mapping[str, Any], creating: bool,
+                          unit_required: bool = True) -> dict[str, Any]:
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     for name in EDITABLE_FIELDS:
@@ -612,7 +673,7 @@ def _validate_case_fields(fields: Mapping[str, Any], creating: bool) -> dict[str
             errors[name] = str(exc)
     if creating and not values.get("title") and "title" not in errors:
         errors["title"] = N_("Ge idén en rubrik.")
-    if creating and not _is_id(fields.get("unit_id")):
+    if creating and unit_required and not _is_id(fields.get("unit_id")):
         errors["unit_id"] = N_("Välj en enhet.")
     if errors:
         raise ValidationFailed(errors)
@@ -704,7 +765,27 @@ def _unit_in_region(actor: User, unit_id: Any) -> Unit:
     return unit
 
 
-def _validate_origin(actor: User, unit: Unit, origin: Any, anonymous: bool) -> str:
+def _anonymous_place(actor: User, fields: Mapping[str, Any]) -> tuple[Department, Unit | None]:
+    """Where an anonymous idea belongs: the förvaltning, or a unit the sender actively chose
+    (docs/threat-model.md). A unit given decides the förvaltning; one given with another
+    förvaltning is refused rather than guessed."""
+    unit_id, department_id = fields.get("unit_id"), fields.get("department_id")
+    if unit_id not in (None, ""):
+        unit = _unit_in_region(actor, unit_id)
+        if department_id not in (None, "") and as_id(department_id) != unit.department_id:
+            raise ValidationFailed({"unit_id": N_("Enheten hör inte till den förvaltning du "
+                                                  "valde.")})
+        return unit.department, unit
+    department = (db.session.get(Department, as_id(department_id))
+                  if as_id(department_id) is not None else None)
+    if department is None or department.region_id != actor.region_id:
+        raise ValidationFailed({"department_id": N_("Välj vilken förvaltning idén gäller.")})
+    if department.is_closed:
+        raise ValidationFailed({"department_id": N_("Förvaltningen är stängd. Välj en annan.")})
+    return department, None
+
+
+def _validate_origin(actor: User, unit: Unit | None, origin: Any, anonymous: bool) -> str:
     if anonymous:
         if origin not in (None, "direct_channel"):
             raise ValidationFailed({"origin": N_("En anonym idé kommer alltid via direktkanalen.")})

@@ -24,12 +24,12 @@ from ..models import (
     DelegationOrder,
     Department,
     PriceBaseAmount,
-    Unit,
     User,
     local_today,
     utcnow,
 )
 from ..states import delegation as rules
+from ..states import features
 from ..states.i18n import N_
 from . import access, admin_log
 from .cases import unit_of_work
@@ -39,7 +39,7 @@ from .validation import as_id
 MAX_POINTS = 60
 NUMBER = re.compile(r"[0-9A-Za-z][0-9A-Za-z.:\-]{0,19}")
 # The events whose decisions are taken on delegation and reported to the nämnd.
-DELEGATED_EVENTS = ("approve",)
+DELEGATED_EVENTS = features.DELEGATED_EVENTS
 # Who may read the anmälan: the nämnd's secretary, the förvaltning's management, the admin.
 READERS = {"registrar", "management", "admin"}
 
@@ -324,8 +324,7 @@ def anmalan(user: User, department_id: Any, start: Any, end: Any) -> Anmalan:
         raise ValidationFailed(errors)
     rows = db.session.execute(
         select(CaseEvent, Case).join(Case, Case.id == CaseEvent.case_id)
-        .join(Unit, Unit.id == Case.unit_id)
-        .where(Unit.department_id == department.id, CaseEvent.event.in_(DELEGATED_EVENTS))
+        .where(Case.department_id == department.id, CaseEvent.event.in_(DELEGATED_EVENTS))
         .order_by(CaseEvent.at, CaseEvent.id)).all()
     decisions = []
     for entry, case in rows:

@@ -14,8 +14,8 @@ from sqlalchemy import or_, select
 
 from ..dossier import benefit, classification, procurement
 from ..extensions import db
-from ..models import Case, Department, Dossier, InfoObject, Unit, User, utcnow
-from ..states import Failure
+from ..models import Case, Department, Dossier, InfoObject, User, utcnow
+from ..states import Failure, features
 from ..states.definition import ProcessDefinition
 from ..states.i18n import N_
 from . import access
@@ -36,9 +36,9 @@ SECTION_MISSING = {
     "classification": Failure("classification_missing", N_("Informationsklassning saknas.")),
 }
 # The state a positive decision (approve, the nämnd's yes) leads to (docs/dossier-rules.md).
-DECIDED_STATE = "approved"
+DECIDED_STATE = features.DECIDED_STATE
 # Cases in these states no longer count towards the year's direct procurements.
-ENDED_STATES = ("rejected", "withdrawn", "merged")
+ENDED_STATES = features.ENDED_STATES
 
 
 @dataclass
@@ -194,7 +194,7 @@ def save_section(actor: User, case: Case, name: str, payload: Any, *,
     if replacement is not None and not isinstance(replacement, bool):
         raise ValidationFailed({"replacement": N_("Ange ja eller nej.")})
     if name == "benefit" and isinstance(payload, dict):
-        for key, value in benefit_defaults(case.unit.department).items():
+        for key, value in benefit_defaults(case.department).items():
             payload.setdefault(key, value)
     document = validate(SECTION_MODELS[name], payload).model_dump(mode="json")
     now = now or utcnow()
@@ -334,14 +334,14 @@ def _same_kind_direct_awards(case: Case, check, day: date) -> list[procurement.S
     kind = (check.kind or "").strip().lower()
     if not kind:
         return []
-    units = select(Unit.id).where(Unit.department_id == case.unit.department_id)
     query = (select(Dossier.case_id, Dossier.procurement_value_sek)
              .join(Case, Case.id == Dossier.case_id)
              .where(Dossier.case_id != case.id, Dossier.procurement_kind == kind,
                     Dossier.procurement_route == "direct_procurement",
                     Dossier.procurement_value_sek.is_not(None),
                     Dossier.procurement_year == procurement.financial_year(day),
-                    Case.unit_id.in_(units), Case.state.not_in(ENDED_STATES))
+                    Case.department_id == case.department_id,
+                    Case.state.not_in(ENDED_STATES))
              .order_by(Dossier.case_id))
     return [procurement.SameKindAward(case_id, int(value))
             for case_id, value in db.session.execute(query)]
@@ -362,7 +362,7 @@ def _object_records(case: Case, data) -> list:
     if not data.object_ids:
         return []
     departments = select(Department.id).where(
-        Department.region_id == case.unit.department.region_id)
+        Department.region_id == case.department.region_id)
     rows = db.session.scalars(select(InfoObject).where(
         InfoObject.id.in_(data.object_ids),
         or_(InfoObject.department_id.is_(None), InfoObject.department_id.in_(departments))))

@@ -154,8 +154,7 @@ def _conditions(user: User, filters: Filters) -> list[ColumnElement[bool]]:
     if filters.unit_id:
         conditions.append(Case.unit_id == filters.unit_id)
     if filters.department_id:
-        units = select(Unit.id).where(Unit.department_id == filters.department_id)
-        conditions.append(Case.unit_id.in_(units))
+        conditions.append(Case.department_id == filters.department_id)
     if filters.origin:
         conditions.append(Case.origin == filters.origin)
     if filters.created_from:
@@ -167,7 +166,7 @@ def _conditions(user: User, filters: Filters) -> list[ColumnElement[bool]]:
 
 def _visible_cases(user: User, filters: Filters, *, with_dossier: bool = False) -> list[Case]:
     query = (select(Case).where(*_conditions(user, filters))
-             .options(joinedload(Case.unit).joinedload(Unit.department),
+             .options(joinedload(Case.department), joinedload(Case.unit),
                       joinedload(Case.author))
              .order_by(Case.id))
     if with_dossier:
@@ -186,12 +185,17 @@ def case_rows(user: User, filters: Filters | Mapping[str, Any] | None = None
 
 def _case_row(case: Case) -> list[Any]:
     return [
-        case.id, case.title, _state_label(case), case.unit.department.name, case.unit.name,
+        case.id, case.title, _state_label(case), case.department.name, _unit_name(case),
         ORIGINS.get(case.origin, case.origin), submitted_by(case),
         _local(case.created_at).date(), _local(case.updated_at).replace(second=0, microsecond=0),
         case.cost_estimate_sek, _direction(case), _priority(case), case.planned_year,
         case.go_live_date, case.diarienummer,
     ]
+
+
+def _unit_name(case: Case) -> str:
+    """The unit's name; empty for an anonymous idea sent to the förvaltning as a whole."""
+    return case.unit.name if case.unit is not None else ""
 
 
 def submitted_by(case: Case) -> str:
@@ -210,8 +214,8 @@ def dossier_rows(user: User, filters: Filters | Mapping[str, Any] | None = None,
 
 def _dossier_row(current: dossier.DossierView) -> list[Any]:
     case = current.case
-    row: list[Any] = [case.id, case.title, _state_label(case), case.unit.department.name,
-                      case.unit.name]
+    row: list[Any] = [case.id, case.title, _state_label(case), case.department.name,
+                      _unit_name(case)]
     row += _benefit_cells(current.sections["benefit"])
     row += _procurement_cells(current.sections["procurement"])
     row += _classification_cells(current.sections["classification"], current.signed_off)

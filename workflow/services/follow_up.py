@@ -19,7 +19,7 @@ from ..dossier import benefit as benefit_rules
 from ..dossier.benefit import MONEY_CATEGORIES
 from ..extensions import db
 from ..models import BenefitReport, Case, CaseEvent, Dossier, User, utcnow
-from ..states import Failure
+from ..states import Failure, features
 from ..states.i18n import N_
 from . import access
 from .cases import _local_day, record, unit_of_work
@@ -27,12 +27,12 @@ from .errors import GuardFailed, NotFound, PermissionDenied, ValidationFailed
 from .notifications import add_months
 
 REPORTERS = {"developer", "management"}
-REPORTING_STATES = ("follow_up",)
+REPORTING_STATES = features.REPORTING_STATES
 USE = {"yes": N_("Ja"), "partly": N_("Delvis"), "no": N_("Nej")}
 MAX_VALUE, MAX_COMMENT, MAX_SEK = 200, 2000, 10**12
 IN_CHUNK = 1000  # case ids per IN (...) list
 # The state a positive decision leads to: the benefit calculation's year 1 starts then.
-DECIDED_STATE = "approved"
+DECIDED_STATE = features.DECIDED_STATE
 
 
 @dataclass(frozen=True)

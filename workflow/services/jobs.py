@@ -22,6 +22,7 @@ from ..models import (
     User,
     local_today,
 )
+from ..states import features
 from . import access, notifications
 from .cases import list_cases, record, register_anonymous_submission
 from .errors import ServiceError
@@ -105,7 +106,7 @@ def benefit_checkpoints(now: datetime) -> int:
     """At each checkpoint after go-live, ask for the benefit to be followed up."""
     today = notifications.local_time(now).date()
     query = (select(Case, Dossier).join(Dossier, Dossier.case_id == Case.id)
-             .where(Case.state == "follow_up", Case.go_live_date.is_not(None),
+             .where(Case.state == features.FOLLOW_UP, Case.go_live_date.is_not(None),
                     Dossier.benefit.is_not(None)))
     created = 0
     for case, dossier in db.session.execute(query):

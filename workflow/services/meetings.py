@@ -25,6 +25,7 @@ from ..models import (
     local_today,
     utcnow,
 )
+from ..states import features
 from ..states.i18n import N_
 from . import access, cases, notifications
 from .cases import unit_of_work
@@ -44,7 +45,7 @@ def forum_name(meeting: Meeting) -> str | None:
     return {"council": department.council_name,
             "management": department.management_group_name}.get(meeting.kind) or None
 # The state whose cases each forum takes up, and the role that leads it.
-AGENDA_STATE = {"apt": "submitted", "council": "council", "management": "management"}
+AGENDA_STATE = features.AGENDA_STATES
 CHAIR_ROLE = {"apt": "manager", "council": "council", "management": "management"}
 MAX_PLACE = 200
 MAX_NOTE = 5000
@@ -155,8 +156,7 @@ def proposed_agenda(user: User, meeting: Meeting) -> list[Case]:
     if meeting.kind == "apt":
         query = query.where(Case.unit_id == meeting.unit_id)
     else:
-        query = query.where(Case.unit_id.in_(
-            select(Unit.id).where(Unit.department_id == meeting.department_id)))
+        query = query.where(Case.department_id == meeting.department_id)
     return [c for c in db.session.scalars(query.order_by(Case.updated_at, Case.id))
             if access.can_view(user, c)]
 
@@ -186,8 +186,8 @@ def set_attendance(actor: User, meeting: Meeting, present_ids: set[int]) -> None
 def belongs_to_forum(meeting: Meeting, case: Case) -> bool:
     """An APT takes up its unit's cases; a council or ledningsgrupp its förvaltning's."""
     if meeting.kind == "apt":
-        return case.unit_id == meeting.unit_id
-    return case.unit.department_id == meeting.department_id
+        return case.unit_id is not None and case.unit_id == meeting.unit_id
+    return case.department_id == meeting.department_id
 
 
 def visible_items(user: User, meeting: Meeting) -> set[int]:
@@ -247,9 +247,13 @@ def decide(actor: User, meeting: Meeting, item_id: int, event: str, data: Mappin
     if not isinstance(note, str) or len(note) > MAX_NOTE:
         raise ValidationFailed({"note": N_("Texten är för lång.")})
     now = now or utcnow()
+    before = item.case.state
 
     def record_on_agenda() -> None:
-        item.note, item.decision, item.outcome = note.strip(), event, "fired"
+        # A merge into a case the forum does not own is only proposed until the target's
+        # owners accept (services/merging.py): the minutes say so.
+        outcome = "fired" if item.case.state != before else "proposed"
+        item.note, item.decision, item.outcome = note.strip(), event, outcome
         item.decided_at, item.decided_by = now, actor
 
     cases.fire(item.case, event, actor, data, now=now, also=record_on_agenda)

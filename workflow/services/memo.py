@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from ..dossier import benefit, classification, procurement
 from ..extensions import db
 from ..models import Case, DecisionMemo, User, utcnow
+from ..states import features
 from ..states.i18n import N_
 from . import access
 from . import dossier as dossier_service
@@ -36,7 +37,7 @@ from .errors import Conflict, PermissionDenied, ValidationFailed, translate
 FIELDS = ("proposal", "summary", "background", "assessment", "child_impact")
 MAX_LENGTH = 10_000
 EDITOR_ROLES = frozenset({"developer", "management"})
-EDITABLE_STATES = frozenset({"management", "political"})
+EDITABLE_STATES = frozenset(features.MEMO_STATES)
 HISTORY_EVENT = "memo_changed"
 
 # The memo's sections in document order: its own texts and the three taken from the dossier.
@@ -210,7 +211,7 @@ def memo_document(case: Case, today: date | None = None) -> MemoDocument:
     memo = case.memo
     texts = texts_of(memo)
     current = dossier_service.view(case, today)
-    department = case.unit.department
+    department = case.department
     with force_locale(LOCALE):
         built = {"economy": _economy(case, current), "security": _security(current),
                  "procurement": _procurement(current)}

@@ -32,6 +32,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..states import features
 from ..states.i18n import N_
 from ..states.roles import ROLES
 from .processes import process_of, registry
@@ -186,7 +187,7 @@ def case_changed(case: Case, entry: CaseEvent, now: datetime) -> int:
         lines += ["", _committee_line(entry)]
     if entry.comment:
         lines += ["", f"{_comment_heading(entry.event)}: {entry.comment}"]
-    if entry.event == "merge" and case.merged_into is not None:
+    if entry.event == features.MERGE and case.merged_into is not None:
         target = case.merged_into
         lines += ["", f"Idén drivs vidare i ärende {target.id}: {target.title}. Följ det ärendet "
                       "om du vill få veta hur det går."]
@@ -202,14 +203,15 @@ def case_changed(case: Case, entry: CaseEvent, now: datetime) -> int:
 
 
 def _comment_heading(event: str) -> str:
-    return {"reject": "Motivering", "decide_no": "Beslut", "decide_yes": "Beslut",
-            "remit": "Det nämnden vill ha utrett", "return": "Kommentar",
-            "merge": "Kommentar"}.get(event, "Kommentar")
+    return {features.REJECT: "Motivering", features.DECIDE_NO: "Beslut",
+            features.DECIDE_YES: "Beslut", features.REMIT: "Det nämnden vill ha utrett",
+            features.RETURN: "Kommentar", features.MERGE: "Kommentar"}.get(event, "Kommentar")
 
 
 # How the nämnd's decision reads in the (Swedish) message, e.g. "Nämndens beslut: återremiss
 # (Socialnämnden, sammanträdet 2026-11-18, § 87, diarienummer SON 2026/123)." (docs/decisions.md)
-COMMITTEE_DECISIONS = {"decide_yes": "bifall", "decide_no": "avslag", "remit": "återremiss"}
+COMMITTEE_DECISIONS = {features.DECIDE_YES: "bifall", features.DECIDE_NO: "avslag",
+                       features.REMIT: "återremiss"}
 
 
 def _committee_line(entry: CaseEvent) -> str:

@@ -25,10 +25,10 @@ from ..models import (
     GoalArea,
     PlanAction,
     Region,
-    Unit,
     User,
     utcnow,
 )
+from ..states import features
 from ..states.i18n import N_
 from . import access, cases
 from .cases import record, unit_of_work
@@ -46,8 +46,8 @@ STATUS_LABELS: dict[str, str] = {
 MANAGING_ROLES = {"council", "management"}
 # Who may link a case they hold the role for to an action.
 LINKING_ROLES = {"developer", "council", "management"}
-PARKED_STATE = "plan"
-REACTIVATE = "reactivate"  # the event that brings a parked case back to the council
+PARKED_STATE = features.PARKED_STATE
+REACTIVATE = features.PLAN_REACTIVATE_EVENT  # brings a parked case back to the council
 AREA_NAME_MAX = 200  # goal_areas.name
 ACTION_NAME_MAX = 300  # plan_actions.name
 OWNER_MAX = 200
@@ -213,15 +213,15 @@ def _area_view(user: User, area: GoalArea) -> AreaView:
 def parked_cases(user: User, department: Department | None = None) -> list[ParkedGroup]:
     """The cases the council has parked in the plan (state ``plan``) that the user may see,
     per förvaltning, by planned year (cases without one last)."""
-    query = (select(Case).join(Unit).join(Department)
+    query = (select(Case).join(Department, Case.department_id == Department.id)
              .where(Case.state == PARKED_STATE, Department.region_id == user.region_id)
-             .options(selectinload(Case.unit).selectinload(Unit.department)))
+             .options(selectinload(Case.unit), selectinload(Case.department)))
     if department is not None:
         query = query.where(Department.id == department.id)
     groups: dict[int, ParkedGroup] = {}
     for case in db.session.scalars(query):
         if access.can_view(user, case):
-            dept = case.unit.department
+            dept = case.department
             group = groups.setdefault(dept.id, ParkedGroup(dept, []))
             group.cases.append(case)
             if any(e.name == REACTIVATE for e in cases.available_events(user, case)):
@@ -332,8 +332,8 @@ def link_case(actor: User, action: PlanAction, case: Case,
     """Link ``case`` to ``action``; the case's history records it."""
     _require_link(actor, case)
     area = action.goal_area
-    if area.region_id != case.unit.department.region_id or (
-            area.department_id is not None and area.department_id != case.unit.department_id):
+    if area.region_id != case.department.region_id or (
+            area.department_id is not None and area.department_id != case.department_id):
         raise ValidationFailed({"case_id": N_(
             "Ärendet hör till en annan förvaltning än målområdet.")})
     if case in action.cases:
@@ -455,7 +455,7 @@ def _seed_area(item: Mapping[str, Any], region: Region,
                 raise PlanSeedError(f"{place}: there is no seeded case number {position!r} "
                                     f"(1 to {len(cases_by_position)})")
             case = cases_by_position[position - 1]
-            if department is not None and case.unit.department_id != department.id:
+            if department is not None and case.department_id != department.id:
                 raise PlanSeedError(f"{place}: case {position} belongs to another förvaltning")
             if case not in action.cases:
                 action.cases.append(case)

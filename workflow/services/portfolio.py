@@ -24,9 +24,9 @@ from ..models import (
     DimiosRound,
     Dossier,
     MaturityAssessment,
-    Unit,
     User,
 )
+from ..states import features
 from ..states.i18n import N_
 from ..states.vocabulary import DIRECTION_FOCUS, DIRECTION_REACH, ORIGINS
 from . import access
@@ -35,7 +35,7 @@ from .processes import current_process
 TARGETS_KEY = "workflow.portfolio_targets"
 READERS = {"developer", "council", "management", "registrar", "digital_unit", "admin",
            "security", "procurement"}
-DECIDED = ("approved", "implementation", "follow_up", "closed")
+DECIDED = features.DECIDED_STATES
 MATURITY = {1: N_("Analogt arbetssätt"), 2: N_("Digitisering"), 3: N_("Digitalisering"),
             4: N_("Total digital transformation"), 5: N_("Maskininlärning och AI")}
 
@@ -58,8 +58,7 @@ class Filters:
     def condition(self, user: User) -> ColumnElement[bool]:
         parts = [access.visible_cases_condition(user)]
         if self.department_id:
-            parts.append(Case.unit_id.in_(select(Unit.id).where(
-                Unit.department_id == self.department_id)))
+            parts.append(Case.department_id == self.department_id)
         if self.unit_id:
             parts.append(Case.unit_id == self.unit_id)
         for column, value in ((Case.state, self.state), (Case.origin, self.origin),
@@ -173,8 +172,8 @@ def _percentile(values: list[float], share: float) -> float:
 def throughput(user: User, filters: Filters) -> list[tuple[str, int, int]]:
     """Per month: ideas submitted and cases decided (approved, by management or the nämnd)."""
     month = _month(CaseEvent.at)
-    submitted = sql_case((CaseEvent.event.in_(("submit", "submit_direct")), 1), else_=0)
-    decided = sql_case((CaseEvent.to_state == "approved", 1), else_=0)
+    submitted = sql_case((CaseEvent.event.in_(features.SUBMISSION_EVENTS), 1), else_=0)
+    decided = sql_case((CaseEvent.to_state == features.DECIDED_STATE, 1), else_=0)
     query = (select(month.label("month"), func.sum(submitted), func.sum(decided))
              .join(Case, Case.id == CaseEvent.case_id).where(filters.condition(user))
              .group_by(month).order_by(month))
@@ -207,8 +206,7 @@ class Balance:
 def direction_balance(user: User, filters: Filters) -> Balance:
     cost = func.coalesce(func.sum(Case.cost_estimate_sek), 0)
     query = (select(Case.direction_focus, Case.direction_reach, cost)
-             .where(filters.condition(user), Case.state.not_in(("rejected", "withdrawn",
-                                                                 "merged", "draft")))
+             .where(filters.condition(user), Case.state.not_in(features.NOT_IN_PORTFOLIO))
              .group_by(Case.direction_focus, Case.direction_reach))
     balance = Balance(target=_targets(filters.department_id))
     for focus, reach, amount in db.session.execute(query):
@@ -222,7 +220,7 @@ def direction_balance(user: User, filters: Filters) -> Balance:
 def demand_and_capacity(user: User, filters: Filters) -> dict[str, int]:
     """What waits for a decision (council, plan, management, nämnd) against the year's budget."""
     from .scoring import capacity_for, config
-    waiting = ("council", "plan", "management", "political")
+    waiting = features.AWAITING_DECISION
     demand = db.session.scalar(select(func.coalesce(func.sum(Case.cost_estimate_sek), 0))
                                .where(filters.condition(user), Case.state.in_(waiting)))
     department = db.session.get(Department, filters.department_id) if filters.department_id \
@@ -239,7 +237,7 @@ def benefits_planned_and_realised(user: User, filters: Filters) -> list[tuple[st
     from .follow_up import decision_days, planned_and_realised, reported_amounts
     query = (select(Case.id, Case.title, Case.go_live_date, Dossier.benefit)
              .outerjoin(Dossier, Dossier.case_id == Case.id)
-             .where(filters.condition(user), Case.state.in_(("follow_up", "closed")))
+             .where(filters.condition(user), Case.state.in_(features.BENEFIT_STATES))
              .order_by(Case.id))
     rows = db.session.execute(query).all()
     reported = reported_amounts([row.id for row in rows])

@@ -23,15 +23,16 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.pool import StaticPool
 
 from ..extensions import db
-from ..models import Case, Department, Region, StoredProcessDefinition, Unit, User
+from ..models import Case, Department, Region, StoredProcessDefinition, User
 from ..states import DefinitionError, Process, ProcessDefinition, ProcessRegistry
 from ..states.definition import load_definition_text
 from ..states.diff import DefinitionDiff, diff_definitions, event_as_dict, state_as_dict
+from ..states.features import FeatureProblem, check_features
 from ..states.i18n import N_
 from ..states.yaml_io import safe_load
 from . import admin_log
 from .errors import ServiceError, translate
-from .processes import current_process, registry
+from .processes import current_process, feature_problems, registry
 
 log = logging.getLogger("workflow.processes")
 
@@ -120,6 +121,7 @@ def preview(text: str | bytes, filename: str) -> Candidate:
     try:
         definition = load_definition_text(source, source=filename)
         name, version = definition.name, definition.version
+        problems += [_feature_problem(filename, found) for found in feature_problems(definition)]
     except DefinitionError as error:
         problems.append(Problem.from_error(error))
         name, version = _peek_name_and_version(source)
@@ -227,6 +229,12 @@ def _version_problems(name: str | None, version: int | None, filename: str,
     return []
 
 
+def _feature_problem(source: str, found: FeatureProblem) -> Problem:
+    """A feature the new version would switch off (workflow/states/features.py)."""
+    params = {**found.params, "feature": translate(found.feature.label)}
+    return _problem(source, found.entry, found.problem, found.fix, **params)
+
+
 def _problem(source: str, entry: str, problem: str, fix: str, **params: Any) -> Problem:
     """``entry`` names a YAML key as is; ``problem`` and ``fix`` are Swedish msgids."""
     return Problem(source, entry, translate(problem, params), translate(fix, params))
@@ -292,9 +300,15 @@ def _merge_rows(processes: ProcessRegistry, rows: list[Any]) -> None:
     definitions = []
     for row in rows:
         try:
-            definitions.append(load_definition_text(row.source, source=_row_source(row)))
+            definition = load_definition_text(row.source, source=_row_source(row))
         except DefinitionError as error:  # e.g. a guard since removed from the code
             log.error("stored process definition #%s cannot be used: %s", row.id, error)
+            continue
+        # Checked when it was loaded; a feature added to the code since then is reported,
+        # but the version is kept: cases run on it (docs/process.md).
+        for found in check_features(definition):
+            log.error("stored process definition #%s: %s", row.id, found.text)
+        definitions.append(definition)
     for clash in processes.merge(definitions):
         log.error("%s: %s version %s is also defined elsewhere; that one is used",
                   clash.source, clash.name, clash.version)
@@ -385,12 +399,11 @@ def _stored(name: str, version: int) -> StoredProcessDefinition | None:
 
 def _case_counts(region_id: int) -> dict[tuple[int, str, int], Usage]:
     """Cases per (förvaltning, process, version) in the region: all, and those running."""
-    query = (select(Unit.department_id, Case.process_name, Case.process_version, Case.state,
+    query = (select(Case.department_id, Case.process_name, Case.process_version, Case.state,
                     func.count(Case.id))
-             .join(Unit, Case.unit_id == Unit.id)
-             .join(Department, Unit.department_id == Department.id)
+             .join(Department, Case.department_id == Department.id)
              .where(Department.region_id == region_id)
-             .group_by(Unit.department_id, Case.process_name, Case.process_version, Case.state))
+             .group_by(Case.department_id, Case.process_name, Case.process_version, Case.state))
     counts: dict[tuple[int, str, int], Usage] = {}
     for department_id, name, version, state, number in db.session.execute(query):
         key = (department_id, name, version)

@@ -1,9 +1,13 @@
 """Access to the loaded process definitions of the running application."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, g
 
-from ..states import Process, ProcessRegistry
+from ..states import Process, ProcessDefinition, ProcessRegistry
+from ..states.features import Feature, FeatureProblem, check_features, escalation_feature
+from ..states.features import require_features as _require
 
 EXTENSION_KEY = "workflow.processes"
 _CHECKED = "_stored_processes_checked"
@@ -27,3 +31,31 @@ def process_of(case) -> Process:
 
 def current_process() -> Process:
     return registry().latest(current_app.config["PROCESS_NAME"])
+
+
+# ------------------------------------------------------------------------------ features
+
+def configured_features(rules: Any = None) -> tuple[Feature, ...]:
+    """The features the loaded configuration adds to workflow/states/features.py: the
+    escalations of config/notifications.toml name states (``rules``: the loaded
+    :class:`~workflow.services.notifications.Rules`, else the application's)."""
+    if rules is None:
+        from .notifications import RULES_KEY
+        rules = current_app.extensions.get(RULES_KEY)
+    return (escalation_feature(rules.escalation),) if rules is not None else ()
+
+
+def feature_problems(definition: ProcessDefinition) -> list[FeatureProblem]:
+    """Every feature a new version would switch off (docs/process.md, "Features and the
+    process"); the configured ones count, as the version becomes the latest."""
+    return check_features(definition, configured_features())
+
+
+def require_features(processes: ProcessRegistry, rules: Any) -> None:
+    """At start-up: refuse, with :class:`~workflow.states.DefinitionError`, definitions in
+    config/processes/ that would switch a feature off. The escalations of
+    config/notifications.toml are asked of the latest version of each process only: an older
+    version keeps running the cases it started, with the states it had."""
+    for process in processes.all():
+        latest = processes.latest(process.name) is process
+        _require(process.definition, configured_features(rules) if latest else ())

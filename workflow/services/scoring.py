@@ -13,14 +13,15 @@ from sqlalchemy import select
 
 from .. import prioritisation
 from ..extensions import db
-from ..models import Case, Department, Score, Unit, User, utcnow
+from ..models import Case, Department, Score, User, utcnow
+from ..states import features
 from ..states.i18n import N_
 from . import access, dossier
 from .cases import unit_of_work
 from .errors import PermissionDenied, ValidationFailed
 
 CONFIG_KEY = "workflow.prioritisation"
-SCORED_STATE = "council"
+SCORED_STATE = features.SCORED_STATE
 MAX_COMMENT = 1000
 
 
@@ -95,8 +96,7 @@ class Overview:
 
 def council_overview(user: User, department: Department) -> Overview:
     """The proposals before the council in one förvaltning, ranked, with the capacity line."""
-    units = select(Unit.id).where(Unit.department_id == department.id)
-    query = select(Case).where(Case.state == SCORED_STATE, Case.unit_id.in_(units))
+    query = select(Case).where(Case.state == SCORED_STATE, Case.department_id == department.id)
     visible = [c for c in db.session.scalars(query.order_by(Case.id)) if access.can_view(user, c)]
     proposals = [_proposal(case) for case in visible]
     own = config_for(department)

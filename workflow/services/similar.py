@@ -1,8 +1,8 @@
 """Duplicate hints: the existing cases most like an idea, across every förvaltning.
 
-DOMAIN.md §7: duplicates across förvaltningar should be found, not re-done. While an idea is
-written, and on the case page, staff see the most similar cases in their region so they can
-support an existing idea instead of filing it again.
+docs/similar-ideas.md: duplicates across förvaltningar should be found, not re-done. While an
+idea is written, and on the case page, staff see the most similar cases in their region so they
+can support an existing idea instead of filing it again.
 
 Who sees what: every case in the open pipeline is a candidate, whoever may open it. Drafts
 (only their author sees them) and ideas in the anonymous direct channel (only the management
@@ -25,15 +25,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Case, Department, Unit, User
+from ..models import Case, Department, User
 from ..settings import PROJECT_ROOT
 from ..similarity import Index, build_index
+from ..states import features
 from ..states.yaml_io import safe_load
 from ..templating import state_label
 from . import access
 
 # States whose cases are never hinted: the author's draft and the anonymous direct channel.
-HIDDEN_STATES = ("draft", "direct")
+HIDDEN_STATES = features.HIDDEN_FROM_SIMILAR
 LIMIT = 5
 MIN_SCORE = 0.1
 NEED_EXCERPT = 240
@@ -68,7 +69,7 @@ def similar_cases(user: User, title: str, need: str = "", exclude_case_id: int |
     # The hinted cases with their units and förvaltningar in one query, not three per hint.
     found = {case.id: case for case in db.session.scalars(
         select(Case).where(Case.id.in_([case_id for case_id, _score in ranked]))
-        .options(joinedload(Case.unit).joinedload(Unit.department)))}
+        .options(joinedload(Case.unit), joinedload(Case.department)))}
     return [_record(user, found[case_id], score) for case_id, score in ranked]
 
 
@@ -110,8 +111,7 @@ def _built_index(region_id: int) -> _BuiltIndex:
     of their versions, which every change of a case raises) tells whether anything changed;
     if so the texts are read and compared, and only different texts rebuild the index."""
     hintable = (select(Case.id, Case.title, Case.need)
-                .join(Unit, Case.unit_id == Unit.id)
-                .join(Department, Unit.department_id == Department.id)
+                .join(Department, Case.department_id == Department.id)
                 .where(Department.region_id == region_id, Case.state.not_in(HIDDEN_STATES)))
     fingerprint = tuple(db.session.execute(hintable.with_only_columns(
         func.count(), func.sum(Case.id), func.sum(Case.version))).one())
@@ -136,7 +136,8 @@ def _record(user: User, case: Case, score: float) -> SimilarCase:
         need = need[:NEED_EXCERPT].rsplit(" ", 1)[0] + " …"
     return SimilarCase(
         id=case.id, title=case.title, state=case.state, state_label=state_label(case),
-        department=case.unit.department.name, unit=case.unit.name if visible else None,
+        department=case.department.name,
+        unit=case.unit.name if visible and case.unit is not None else None,
         score=score, visible=visible, need=(need or None) if visible else None,
         merged_into_id=case.merged_into_id if visible else None)
 
@@ -165,7 +166,7 @@ def measure_precision(app: Flask, pairs_path: Path = PAIRS_PATH,
         cases = list(db.session.scalars(select(Case).order_by(Case.id)))
         _check_seeded(cases, labels, cases_path)
         case_at = {n: cases[n - 1] for n in range(1, len(cases) + 1)}
-        index = region_index(cases[0].unit.department.region_id)
+        index = region_index(cases[0].department.region_id)
         hintable = set(index.ids)
         queries = _pair_queries(labels.get("similar", []), case_at, hintable)
         queries += [(f"query {n}", q["title"], q.get("need", ""), None,

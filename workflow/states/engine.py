@@ -1,8 +1,24 @@
-"""The process engine: one ``transitions`` machine per definition version.
+"""The process engine: one ``transitions`` machine per definition version, as its transition
+table (docs/process.md, "The engine").
 
-A :class:`Process` is built once when its definition is loaded. A case never owns a machine:
-to fire an event the engine binds a small stand-in carrying the case's state to the shared
-machine, triggers the event and unbinds it again.
+A :class:`Process` is built once when its definition is loaded; :mod:`.definition` has then
+validated the definition (states, events, roles, guards, reachability). What ``transitions``
+does here, and nothing more:
+
+- :func:`_build_machine` builds a :class:`transitions.Machine` with ``model=None`` from the
+  definition's states and events (``auto_transitions=False``: no ``to_<state>`` triggers), once
+  per version;
+- :meth:`Process.next_state` reads the destination of an event from a state from the machine's
+  table (``machine.events[event].transitions[state]``), and :meth:`Process.check` asks the same
+  table whether the event may start from the case's state;
+- :meth:`Process.available_events` asks the machine for the triggers leaving a state
+  (``machine.get_triggers``).
+
+No model is ever bound and nothing is triggered on the machine: a case's state is a database
+column, written by the service layer (services/cases.py) after :meth:`Process.check` has
+checked the roles and every guard (:mod:`.guards`, which report all their failures, not the
+first). So the machine is shared read-only by every thread, without a lock. The diagram
+(:mod:`.diagram`) is laid out from the definition itself, not from the machine.
 """
 from __future__ import annotations
 
@@ -13,7 +29,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Collection, Iterable, Mapping
 
-from transitions import Machine, MachineError
+from transitions import Machine
 
 from .definition import EventSpec, FieldSpec, ProcessDefinition, StateSpec, load_definition_dir
 from .guards import GUARDS, Facts, Failure
@@ -42,18 +58,10 @@ class InvalidFields(Exception):
     errors: dict[str, str]
 
 
-class _Bound:
-    """Stands in for a case while it is bound to the machine."""
-
-    def __init__(self) -> None:
-        self.state: str | None = None
-
-
 class Process:
     def __init__(self, definition: ProcessDefinition):
         self.definition = definition
-        self._lock = threading.Lock()
-        self._machine = _build_machine(definition)
+        self._machine = _build_machine(definition)  # read-only once built: no lock
 
     @property
     def name(self) -> str:
@@ -79,8 +87,9 @@ class Process:
 
     def available_events(self, state: str, roles: Collection[str]) -> list[EventSpec]:
         """Events the holder of ``roles`` may fire from ``state``, in definition order."""
+        leaving = set(self._machine.get_triggers(state))
         return [e for e in self.definition.events.values()
-                if state in e.sources and set(e.roles_in(state)) & set(roles)]
+                if e.name in leaving and set(e.roles_in(state)) & set(roles)]
 
     def states_waiting_for(self, role: str) -> list[str]:
         return [s.name for s in self.definition.states.values() if role in s.waiting_for]
@@ -107,7 +116,7 @@ class Process:
     def check(self, state: str, event_name: str, roles: Collection[str], facts: Facts) -> None:
         """Raise :class:`Refusal` unless the event may fire; every failed guard is listed."""
         event = self.event(event_name)
-        if state not in event.sources:
+        if self._destination(state, event_name) is None:
             raise _wrong_state(event_name, state)
         if not set(event.roles_in(state)) & set(roles):
             raise Refusal("role", [Failure(
@@ -118,19 +127,18 @@ class Process:
             raise Refusal("guard", failures)
 
     def next_state(self, state: str, event_name: str) -> str:
-        """Fire ``event_name`` on the shared machine from ``state`` and return the new state."""
-        bound = _Bound()
-        with self._lock:
-            self._machine.add_model(bound, initial=state)
-            try:
-                getattr(bound, event_name)()
-            except (MachineError, AttributeError):
-                raise _wrong_state(event_name, state) from None
-            finally:
-                self._machine.remove_model(bound)
-        if bound.state is None:  # the machine always sets a state; never expected
-            raise RuntimeError(f"event {event_name} from {state} left no state")
-        return bound.state
+        """The state ``event_name`` leads to from ``state``, from the machine's transition
+        table; :class:`Refusal` (``state``) when it does not start there or does not exist.
+        Checks neither roles nor guards: that is :meth:`check`."""
+        dest = self._destination(state, event_name)
+        if dest is None:
+            raise _wrong_state(event_name, state)
+        return dest
+
+    def _destination(self, state: str, event_name: str) -> str | None:
+        event = self._machine.events.get(event_name)
+        found = event.transitions.get(state) if event is not None else None
+        return found[0].dest if found else None  # definitions give one 'to' per event
 
 
 def _wrong_state(event: str, state: str) -> Refusal:

@@ -24,6 +24,7 @@ def register_blueprints(app: Flask) -> None:
         api_admin_people,
         api_admin_processes,
         api_delegation,
+        api_merging,
         auth,
         cases,
         council,
@@ -35,6 +36,7 @@ def register_blueprints(app: Flask) -> None:
         health,
         meetings,
         memo,
+        merging,
         notifications,
         plan,
         portfolio,
@@ -66,5 +68,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_admin_processes.bp)
     app.register_blueprint(api_delegation.bp)
     app.register_blueprint(api_delegation.admin_bp)
+    app.register_blueprint(merging.bp)
+    app.register_blueprint(api_merging.bp)
     app.register_blueprint(health.bp)
     errors.register(app)

@@ -33,7 +33,7 @@ csrf.exempt(bp)
 PUBLIC_ENDPOINTS = {"api.create_token", "api.openapi"}
 RECEIVED_LABEL = N_("Mottagen: registreras som ärende i natt")
 CREATE_KEYS = {"title", "need", "effect", "unit_id", "origin", "cost_estimate_sek", "direction",
-               "anonymous"}
+               "anonymous", "department_id"}
 
 
 @bp.before_request
@@ -142,6 +142,10 @@ def create_case():
         status_url = url_for("notifications.status", token=token, _external=True)
         return jsonify({"state": "received", "state_label": _(RECEIVED_LABEL),
                         "status_url": status_url}), 202
+    if "department_id" in body:
+        raise ValidationFailed({"department_id": N_(
+            "Förvaltningen anges bara för en anonym idé; en idé med namn hör till sin enhets "
+            "förvaltning.")})
     case = cases.create_case(_user(), body)
     location = url_for("api.get_case", case_id=case.id)
     return jsonify(_case_detail(case)), 201, {"Location": location}
@@ -167,7 +171,13 @@ def fire_event(case_id: int):
     body = _body()
     event = body.pop("event", None)
     version = body.pop("version", None)
+    state = case.state
     cases.fire(case, event, _user(), body, expected_version=version)
+    if event == "merge" and case.state == state:
+        # Consent-based merge: the target's owners must accept first (docs/process.md).
+        from ..services import merging
+        from . import api_merging
+        return jsonify(api_merging.proposal_json(merging.pending_from(case))), 202
     if not access.can_view(_user(), case):
         return jsonify({"id": case.id, "state": case.state})
     return jsonify(_case_detail(case))
@@ -447,7 +457,7 @@ def _case_summary(case: Case) -> dict[str, Any]:
     return {
         "id": case.id, "title": case.title,
         "state": case.state, "state_label": localized(process_of(case).state(case.state).label),
-        "unit_id": case.unit_id, "origin": case.origin,
+        "department_id": case.department_id, "unit_id": case.unit_id, "origin": case.origin,
         "updated_at": case.updated_at.isoformat(),
     }
 

@@ -44,8 +44,7 @@ def home():
 def new_idea():
     form = IdeaForm()
     form.unit_id.choices = grouped_choices(organisation.unit_choices(current_user))
-    form.anonymous_unit_id.choices = ([SelectChoice("", _("Välj enhet"))]
-                                      + list(form.unit_id.choices))
+    form.anonymous_place.choices = anonymous_place_choices(current_user)
     form.origin.choices = plain_choices([(key, _(ORIGINS[key]))
                                          for key in organisation.origins_for(current_user)])
     if request.method == "GET":
@@ -70,20 +69,47 @@ def new_idea():
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
+def anonymous_place_choices(user) -> list[SelectChoice]:
+    """Per förvaltning: the whole förvaltning first (recommended), then its open units."""
+    choices = [SelectChoice("", _("Välj förvaltning"))]
+    units = organisation.unit_choices(user)
+    for department in organisation.departments_in_region(user, include_closed=False):
+        choices.append(SelectChoice(f"department:{department.id}",
+                                    _("Hela %(name)s (rekommenderas)", name=department.name),
+                                    optgroup=department.name))
+        choices += [SelectChoice(f"unit:{unit_id}", label, optgroup=department.name)
+                    for unit_id, label in units.get(department.name, [])]
+    return choices
+
+
+def _anonymous_place(raw: str | None) -> dict[str, str]:
+    """The anonymous part's choice as the service's ``department_id`` or ``unit_id``."""
+    kind, _sep, number = (raw or "").partition(":")
+    if kind == "department" and number:
+        return {"department_id": number}
+    if kind == "unit" and number:
+        return {"unit_id": number}
+    return {}
+
+
 def _send_anonymously(form: IdeaForm, fields: dict):
-    """An anonymous idea is stored with the unit the sender chose in the anonymous part of the
-    form (never the preselected own unit), and held until tonight's batch."""
-    if not form.anonymous_unit_id.data:
-        error = ValidationFailed({"anonymous_unit_id": N_(
-            "Välj vilken enhet idén gäller. Ingen enhet är förvald när du skickar anonymt.")})
+    """An anonymous idea is stored with the förvaltning, or the unit the sender chose, in the
+    anonymous part of the form (never the preselected own unit), and held until tonight's
+    batch."""
+    place = _anonymous_place(form.anonymous_place.data)
+    if not place:
+        error = ValidationFailed({"anonymous_place": N_(
+            "Välj vilken förvaltning idén gäller. Inget är förvalt när du skickar anonymt.")})
         _show_field_errors(form, error)
         return _render_new_idea(form, error.status, error)
+    fields = {name: value for name, value in fields.items() if name != "unit_id"}
     try:
-        token = cases.submit_anonymously(current_user, {**fields,
-                                                        "unit_id": form.anonymous_unit_id.data})
+        token = cases.submit_anonymously(current_user, {**fields, **place})
     except ServiceError as error:
-        if isinstance(error, ValidationFailed) and "unit_id" in error.field_errors:
-            error.field_errors["anonymous_unit_id"] = error.field_errors.pop("unit_id")
+        if isinstance(error, ValidationFailed):
+            for name in ("unit_id", "department_id"):
+                if name in error.field_errors:
+                    error.field_errors["anonymous_place"] = error.field_errors.pop(name)
         _show_field_errors(form, error)
         return _render_new_idea(form, error.status, error)
     status_url = url_for("notifications.status", token=token, _external=True)
@@ -251,8 +277,10 @@ def _render_case(case, status: int = 200, edit_form=None, event_forms=None, comm
     if diarienummer_form is not None:
         diarienummer_form.diarienummer.description = _(
             "Som i diariet, t.ex. %(example)s.", example=cases.diarienummer_rule(case)[1])
+    from .merging import page_context  # consent-based merge (docs/process.md)
     return render_template(
         "case.html", case=case, process=process, events=events, forms=forms,
+        **page_context(case),
         event_notice=cases.event_notice,
         cost_comparison=(follow_up.cost_comparison(case) if case.actual_cost_sek is not None
                          else None),

@@ -49,7 +49,7 @@ def overview():
 def score(case_id: int):
     case = cases.get_case(current_user, case_id)
     form = score_form(case, formdata=request.form)
-    department = case.unit.department
+    department = case.department
     if not form.validate_on_submit():
         return _render(department, {case.id: form}, status=422)
     scores = {c.id: int(form[c.id].data) for c in scoring.config().criteria if form[c.id].data}

@@ -62,7 +62,7 @@ def save_benefit(case_id: int):
         return _render(case, {"benefit": form}, open_section="benefit")
     if not form.validate_on_submit():
         return _render(case, {"benefit": form}, status=422, open_section="benefit")
-    document, index = forms.benefit_document(form, dossier.benefit_defaults(case.unit.department))
+    document, index = forms.benefit_document(form, dossier.benefit_defaults(case.department))
     return _save(case, "benefit", form, document, index)
 
 
@@ -123,7 +123,7 @@ def _render(case, submitted=None, status: int = 200, error: ServiceError | None 
     section_forms = {
         "benefit": submitted.get("benefit") or forms.benefit_form(
             (stored.benefit if stored else None)
-            or dossier.benefit_defaults(case.unit.department),
+            or dossier.benefit_defaults(case.department),
             stored.replacement if stored else False),
         "procurement": submitted.get("procurement") or forms.procurement_form(
             stored.procurement if stored else None),

@@ -27,6 +27,7 @@ from ..models import MEETING_KINDS
 from ..services import cases, meetings, organisation
 from ..services.errors import ServiceError
 from ..services.processes import process_of
+from ..states import features
 from ..states.i18n import N_
 
 bp = Blueprint("meetings", __name__)
@@ -224,7 +225,7 @@ def _decision_form(item) -> DecisionForm:
 def _decision_choices(item, form: DecisionForm) -> None:
     events = cases.available_events(current_user, item.case)
     form.event.choices = [SelectChoice(e.name, localized(e.label)) for e in events]
-    priority = process_of(item.case).definition.events.get("prioritise")
+    priority = process_of(item.case).definition.events.get(features.MEETING_PRIORITY_EVENT)
     choices = next((f.choices for f in priority.fields if f.name == "priority"), ()) \
         if priority else ()
     form.priority.choices = [SelectChoice("", "—")] + [

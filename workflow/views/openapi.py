@@ -131,8 +131,13 @@ def openapi_document() -> dict[str, Any]:
                          "properties": {"username": text, "password": text}},
         "Token": {"type": "object", "required": ["token"], "properties": {"token": text}},
         "CaseCreate": {"type": "object", "additionalProperties": False,
-                       "required": ["title", "unit_id"],
+                       "required": ["title"],
+                       "description": "unit_id krävs för en idé med namn. En anonym idé anger "
+                       "department_id (förvaltningen) och bara om avsändaren vill unit_id: en "
+                       "liten enhet kan räcka för att peka ut avsändaren "
+                       "(docs/threat-model.md).",
                        "properties": {**case_fields, "unit_id": {"type": "integer", "minimum": 1},
+                                      "department_id": {"type": "integer", "minimum": 1},
                                       "origin": {"enum": [o for o in ORIGINS
                                                           if o != "direct_channel"]},
                                       "anonymous": {"type": "boolean"}}},
@@ -164,7 +169,8 @@ def openapi_document() -> dict[str, Any]:
             "comment": {"type": ["string", "null"]}, "data": {"type": "object"}}},
         "CaseSummary": {"type": "object", "properties": {
             "id": {"type": "integer"}, "title": text, "state": {"enum": list(process.states)},
-            "state_label": text, "unit_id": {"type": "integer"}, "origin": {"enum": list(ORIGINS)},
+            "state_label": text, "department_id": {"type": "integer"},
+            "unit_id": {"type": ["integer", "null"]}, "origin": {"enum": list(ORIGINS)},
             "updated_at": {"type": "string", "format": "date-time"}}},
         "Case": {"allOf": [_ref("CaseSummary"), {"type": "object", "properties": {
             **case_fields, "author": {"type": ["object", "null"]},
@@ -242,7 +248,12 @@ def openapi_document() -> dict[str, Any]:
             "summary": "Utför en händelse i processen", "parameters": case_id,
             "requestBody": {"required": True, **_json(_ref("EventRequest"))},
             "responses": {"200": {"description": "Ärendet efter händelsen",
-                                  **_json(_ref("Case"))}, **_errors(401, 403, 404, 409, 422)}}},
+                                  **_json(_ref("Case"))},
+                          "202": {"description": "merge in i ett ärende du inte ansvarar för: "
+                                                 "förslaget väntar på att det ärendets "
+                                                 "ansvariga godkänner (docs/process.md)",
+                                  **_json(_ref("MergeProposal"))},
+                          **_errors(401, 403, 404, 409, 422)}}},
         "/cases/{case_id}/dossier": {"get": {
             "summary": "Beslutsunderlaget: alla tre delar, om det är komplett och vad som saknas",
             "parameters": case_id,

@@ -12,9 +12,10 @@ from ..forms import ConfirmForm
 from ..models import Case, Department, Region, Unit
 from ..services import admin_organisation, follow_up
 from ..services.processes import process_of
+from ..states import features
 
 bp = Blueprint("public", __name__)
-SHOWN = ("approved", "implementation", "follow_up", "closed")
+SHOWN = features.PUBLIC_STATES
 
 
 @bp.get("/public/<int:region_id>")
