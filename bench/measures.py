@@ -14,10 +14,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, insert, select, text, update
 
-from workflow.extensions import db
+from workflow.cases import service as cases
 from workflow.models import Case, CaseEvent, Department, Unit, User, utcnow
-from workflow.services import cases, portfolio
-from workflow.services.errors import ServiceError
+from workflow.platform.errors import ServiceError
+from workflow.platform.extensions import db
+from workflow.portfolio import service as portfolio
 
 from . import baseline_app
 from .report import Line, at_least, at_most, best_seconds, median
@@ -123,7 +124,7 @@ def page_urls(app: Flask) -> tuple[PageTargets, list[str]]:
 # ---------------------------------------------------------------- (c) portfolio
 
 def _raw_portfolio(engine: Engine) -> dict[str, Callable[[], Any]]:
-    """The same figures as workflow/services/portfolio.py for a region-wide reader (who sees
+    """The same figures as workflow/portfolio/service.py for a region-wide reader (who sees
     every case but drafts), in hand-written SQL."""
     postgres = engine.dialect.name == "postgresql"
     visible = "c.state <> 'draft'"

@@ -13,8 +13,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from workflow import create_app
-from workflow.extensions import db
-from workflow.settings import database_url
+from workflow.platform.extensions import db
+from workflow.platform.settings import database_url
 
 SECRET_KEY = "bench"
 # Settings every benchmark app gets: no mail, a fixed key, 50 rows per list page.

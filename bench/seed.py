@@ -19,7 +19,9 @@ from typing import Any, Iterator
 import yaml
 from sqlalchemy import Connection, bindparam, insert, select
 
-from workflow.extensions import db
+from workflow.cases import service as cases
+from workflow.dossier import service as dossier
+from workflow.follow_up import service as follow_up
 from workflow.models import (
     BenefitReport,
     Case,
@@ -32,11 +34,11 @@ from workflow.models import (
     User,
     utcnow,
 )
-from workflow.seeding import SEED_DIR, seed_demo
-from workflow.services import cases, dossier, follow_up
+from workflow.ops.seeding import SEED_DIR, seed_demo
+from workflow.platform.extensions import db
 
 try:  # the history's hash chain, where the checkout has it
-    from workflow import audit
+    from workflow.platform import audit
 except ImportError:  # pragma: no cover
     audit = None  # type: ignore[assignment]
 
@@ -447,7 +449,7 @@ def _history_rows(p: PlannedCase, people: People) -> Iterator[dict[str, Any]]:
 
 
 def chained(row: dict[str, Any], previous: str | None) -> str | None:
-    """Link a history row into its case's hash chain (workflow/audit.py), when the schema
+    """Link a history row into its case's hash chain (workflow/platform/audit.py), when the schema
     has one; returns the row's hash, the next row's ``prev_hash``."""
     if not HASH_CHAIN:
         return None

@@ -27,12 +27,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _logging_setup() -> ModuleType:
-    """workflow/logging_setup.py as a module of its own. Importing it as
-    ``workflow.logging_setup`` would import the whole app into the master process, and the
-    workers that a reload (SIGHUP) forks would then run the old code."""
+    """workflow/platform/logging_setup.py as a module of its own. Importing it as
+    ``workflow.platform.logging_setup`` would import the whole app into the master process,
+    and the workers that a reload (SIGHUP) forks would then run the old code."""
     name = "idefloedet_gunicorn_logging"
     spec = importlib.util.spec_from_file_location(
-        name, PROJECT_ROOT / "workflow" / "logging_setup.py")
+        name, PROJECT_ROOT / "workflow" / "platform" / "logging_setup.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # logging's dictConfig finds the formatter classes by name
     spec.loader.exec_module(module)

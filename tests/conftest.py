@@ -14,9 +14,9 @@ from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
 
 from workflow import create_app
-from workflow.extensions import db
-from workflow.seeding import seed_demo
-from workflow.settings import database_url
+from workflow.ops.seeding import seed_demo
+from workflow.platform.extensions import db
+from workflow.platform.settings import database_url
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 

@@ -6,9 +6,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from workflow.extensions import db
+from workflow.cases import service as cases
+from workflow.dossier import service as dossier
+from workflow.follow_up import service as follow_up
+from workflow.memo import service as memo
 from workflow.models import AdminLogEntry, Case, Unit, User
-from workflow.services import cases, dossier, follow_up, memo
+from workflow.platform.extensions import db
 
 NORR = "Hemtjänst Visby norr"
 

@@ -12,8 +12,8 @@ from datetime import datetime
 from flask import Flask
 
 import workflow
-from workflow.scheduling import register_cli
-from workflow.services import jobs
+from workflow.ops import jobs
+from workflow.ops.scheduling import register_cli
 
 RUNS_FILE_VARIABLE = "SCHEDULER_TEST_RUNS"
 JOB_NAME = "test-record-run"
@@ -30,6 +30,6 @@ def create_app() -> Flask:
     # Only the test job: the real jobs must not run (or send mail) against a test database.
     jobs.SCHEDULE.clear()
     jobs.SCHEDULE[JOB_NAME] = jobs.JobSpec(JOB_NAME, record_run, every_minutes=1)
-    if "scheduler" not in app.cli.commands:  # in case workflow/cli.py does not add it
+    if "scheduler" not in app.cli.commands:  # in case workflow/ops/cli.py does not add it
         register_cli(app)
     return app

@@ -14,9 +14,9 @@ from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
 from browser_support import CHROMIUM, CHROMIUM_ARGS, live_server
-from workflow.extensions import db
 from workflow.models import Case, Meeting, Region
-from workflow.seeding import seed_demo
+from workflow.ops.seeding import seed_demo
+from workflow.platform.extensions import db
 
 pytestmark = pytest.mark.browser
 

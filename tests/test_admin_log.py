@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import text
 
 from helpers import user
-from workflow.extensions import db
+from workflow.admin import log as admin_log
 from workflow.models import AdminLogEntry, AppendOnlyViolation, Department
-from workflow.services import admin_log
+from workflow.platform.extensions import db
 
 
 def _login(client, username: str) -> None:

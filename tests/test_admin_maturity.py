@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from helpers import admin_log_actions, login, user
-from workflow.extensions import db
+from workflow.exports.service import today_local
 from workflow.models import AdminLogEntry, Department, DimiosRound, MaturityAssessment
-from workflow.services import admin_organisation, portfolio
-from workflow.services.errors import NotFound, ValidationFailed
-from workflow.services.exports import today_local
+from workflow.organisation import admin as admin_organisation
+from workflow.platform.errors import NotFound, ValidationFailed
+from workflow.platform.extensions import db
+from workflow.portfolio import service as portfolio
 
 SOCIAL = "Socialförvaltningen"
 BASE = "/admin/organisation"

@@ -10,19 +10,17 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from helpers import BENEFIT, IDEA, NORR, admin_log_actions, case_in, login, unit, user
-from workflow.extensions import db
+from workflow.cases import service as cases
+from workflow.council import service as scoring
+from workflow.dossier import service as dossier
+from workflow.meetings import service as meetings
 from workflow.models import AdminLogEntry, Case, DelegationOrder, Department, Unit
-from workflow.services import (
-    admin_organisation,
-    cases,
-    dossier,
-    meetings,
-    organisation,
-    portfolio,
-    scoring,
-)
-from workflow.services.errors import GuardFailed, InvalidState, ValidationFailed
-from workflow.services.portfolio import Filters
+from workflow.organisation import admin as admin_organisation
+from workflow.organisation import service as organisation
+from workflow.platform.errors import GuardFailed, InvalidState, ValidationFailed
+from workflow.platform.extensions import db
+from workflow.portfolio import service as portfolio
+from workflow.portfolio.service import Filters
 
 SOCIAL = "Socialförvaltningen"
 BASE = "/admin/organisation"

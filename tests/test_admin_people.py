@@ -10,10 +10,12 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from helpers import NORR, case_in, new_draft, unit, user
-from workflow.extensions import db
+from workflow.cases import access
+from workflow.cases import service as cases
 from workflow.models import AdminLogEntry, Department, RoleAssignment, User, local_today
-from workflow.services import access, admin_people, cases
-from workflow.services.errors import PermissionDenied, ValidationFailed
+from workflow.people import admin as admin_people
+from workflow.platform.errors import PermissionDenied, ValidationFailed
+from workflow.platform.extensions import db
 
 SOF = "Socialförvaltningen"
 

@@ -17,12 +17,13 @@ from sqlalchemy import func, select, text
 from test_process_diff import raw_v1, raw_v2
 
 from helpers import TO_APT, case_in, drive, new_draft, user
-from workflow.extensions import db
+from workflow.cases import service as cases
 from workflow.models import AdminLogEntry, Region, StoredProcessDefinition
-from workflow.scheduling import bind_app, execute_job
-from workflow.seeding import seed_demo
-from workflow.services import cases, process_admin
-from workflow.services.processes import current_process, registry
+from workflow.ops.scheduling import bind_app, execute_job
+from workflow.ops.seeding import seed_demo
+from workflow.platform.extensions import db
+from workflow.processes import admin as process_admin
+from workflow.processes.registry import current_process, registry
 
 V2 = yaml.safe_dump(raw_v2(), allow_unicode=True, sort_keys=False)
 
@@ -31,7 +32,7 @@ V2 = yaml.safe_dump(raw_v2(), allow_unicode=True, sort_keys=False)
 def make_app(make_app, tmp_path_factory):
     """These tests load a second version on top of the first: the apps here read a folder that
     holds only standard-v1.yaml (the shipped folder has its own version 2)."""
-    from workflow.settings import CONFIG_DIR
+    from workflow.platform.settings import CONFIG_DIR
     folder = tmp_path_factory.mktemp("processes")
     (folder / "standard-v1.yaml").write_bytes(
         (CONFIG_DIR / "processes" / "standard-v1.yaml").read_bytes())

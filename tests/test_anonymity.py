@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from helpers import IDEA, NORR, after_tonights_batch, api_token, login, new_draft, unit, user
 from workflow import _DropSubmissionAccessLog
-from workflow.extensions import db
 from workflow.models import AnonymousSubmission, Case, Department, Unit
-from workflow.services import jobs
+from workflow.ops import jobs
+from workflow.platform.extensions import db
 
 IP = "203.0.113.77"
 NOT_ANONYMOUS = "Din idé skickas med ditt namn. Vill du vara anonym, använd Ny idé och välj Anonymt."
@@ -209,7 +209,7 @@ def test_an_anonymous_idea_over_the_api_may_name_only_the_forvaltning(app):
 
 
 def test_moving_a_unit_moves_its_cases_to_the_new_forvaltning(app):
-    from workflow.services import admin_organisation
+    from workflow.organisation import admin as admin_organisation
     with app.app_context():
         case = new_draft()
         target = db.session.scalar(select(Department).where(

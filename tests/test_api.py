@@ -231,8 +231,8 @@ def test_no_input_yields_a_server_error(api, chef_headers, body):
 def test_hostile_input_is_a_swedish_4xx_and_changes_nothing(app, api, chef_headers, unit_id):
     """Deep nesting, lone surrogates, NUL and other control characters, pages and versions
     beyond any integer column: each a 4xx with a Swedish message, nothing written (issue 12)."""
-    from workflow.extensions import db
     from workflow.models import Case
+    from workflow.platform.extensions import db
     deep = "[" * 100_000 + "]" * 100_000
     nested = {"title": "x"}
     for _ in range(40):
@@ -267,7 +267,7 @@ def test_database_errors_do_not_carry_parameters_into_the_text_log(app):
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
-    from workflow.extensions import db
+    from workflow.platform.extensions import db
     with app.app_context():
         assert app.config["LOG_FORMAT"] == "text"
         with pytest.raises(DBAPIError) as info:

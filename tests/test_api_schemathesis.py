@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from helpers import BENEFIT, case_in, user
-from workflow.services import accounts
+from workflow.people import accounts
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]

@@ -25,11 +25,11 @@ from helpers import (
     unit,
     user,
 )
-from workflow.extensions import db
+from workflow.cases import service as cases
 from workflow.models import RoleAssignment, User
-from workflow.services import cases
-from workflow.services.errors import GuardFailed, PermissionDenied
-from workflow.services.processes import current_process
+from workflow.platform.errors import GuardFailed, PermissionDenied
+from workflow.platform.extensions import db
+from workflow.processes.registry import current_process
 from workflow.states.roles import AUTHOR, ROLES
 
 # Each person's roles for a case in Hemtjänst Visby norr written by `medarbetare`.

@@ -14,9 +14,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from helpers import new_draft
-from workflow.backup import has_data, pg_connection
-from workflow.extensions import db
-from workflow.seeding import seed_demo
+from workflow.ops.backup import has_data, pg_connection
+from workflow.ops.seeding import seed_demo
+from workflow.platform.extensions import db
 
 
 def _hashable(value):

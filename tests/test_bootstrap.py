@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from workflow.extensions import db
 from workflow.models import AdminLogEntry, Region, User
+from workflow.platform.extensions import db
 
 
 def test_create_admin_on_an_empty_database_then_log_in_and_administer(make_app):

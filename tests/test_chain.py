@@ -18,10 +18,13 @@ from helpers import (
     unit,
     user,
 )
-from workflow.extensions import db
+from workflow.cases import merging
+from workflow.cases import service as cases
+from workflow.delegation import service as delegation
 from workflow.models import AppendOnlyViolation, CaseEvent
-from workflow.services import cases, delegation, merging, notifications
-from workflow.services.errors import Conflict, GuardFailed, InvalidState, PermissionDenied
+from workflow.notifications import service as notifications
+from workflow.platform.errors import Conflict, GuardFailed, InvalidState, PermissionDenied
+from workflow.platform.extensions import db
 
 
 def history(case):
@@ -123,7 +126,7 @@ def test_political_initiative_is_never_approved_by_management(ctx):
 
 
 def test_staff_cannot_register_a_political_case(ctx):
-    from workflow.services.errors import ValidationFailed
+    from workflow.platform.errors import ValidationFailed
     with pytest.raises(ValidationFailed) as info:
         new_draft(origin="political")
     assert "origin" in info.value.field_errors
@@ -315,8 +318,8 @@ def test_case_keeps_the_definition_version_it_started_under(make_app, tmp_path):
 
     import yaml
 
-    from workflow.seeding import seed_demo
-    from workflow.settings import CONFIG_DIR
+    from workflow.ops.seeding import seed_demo
+    from workflow.platform.settings import CONFIG_DIR
 
     v1 = CONFIG_DIR / "processes" / "standard-v1.yaml"
     folder = tmp_path / "processes"

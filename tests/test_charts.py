@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from jinja2 import Environment, FileSystemLoader
 
-from workflow.charts import (
+from workflow.calc.charts import (
     Chart,
     Series,
     bar_chart,

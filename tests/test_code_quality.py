@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from workflow.settings import PROJECT_ROOT
+from workflow.platform.settings import PROJECT_ROOT
 
 RUFF_PATHS = [name for name in ("workflow", "tests", "bench") if (PROJECT_ROOT / name).is_dir()]
 

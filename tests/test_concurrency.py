@@ -6,10 +6,10 @@ import threading
 from sqlalchemy import func, select
 
 from helpers import case_in, user
-from workflow.extensions import db
+from workflow.cases import service as cases
 from workflow.models import Case, CaseEvent
-from workflow.services import cases
-from workflow.services.errors import Conflict
+from workflow.platform.errors import Conflict
+from workflow.platform.extensions import db
 
 
 def _race(app, case_id: int, attempts: list[tuple[str, str, dict]]) -> list[object]:

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 
 from helpers import case_in, unit, user
-from workflow.extensions import db
+from workflow.council import service as scoring
 from workflow.models import RoleAssignment
-from workflow.services import scoring
-from workflow.services.errors import PermissionDenied, ValidationFailed
+from workflow.platform.errors import PermissionDenied, ValidationFailed
+from workflow.platform.extensions import db
 
 ALL_FIVE = {"benefit": 5, "urgency": 5, "feasibility": 5, "risk": 1, "strategic_fit": 5}
 MIDDLE = {"benefit": 3, "urgency": 3, "feasibility": 3, "risk": 3, "strategic_fit": 3}

@@ -9,10 +9,12 @@ from datetime import date, timedelta
 import pytest
 
 from helpers import MEMO, case_in, drive, login, user
-from workflow.extensions import db
+from workflow.cases import service as cases
+from workflow.meetings import service as meetings
+from workflow.memo import service as memo
 from workflow.models import AdminLogEntry, Case, Notification, Region, local_today
-from workflow.services import cases, meetings, memo
-from workflow.services.errors import ValidationFailed
+from workflow.platform.errors import ValidationFailed
+from workflow.platform.extensions import db
 from workflow.states.guards import (
     Facts,
     decision_reference_given,

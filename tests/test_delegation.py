@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from helpers import PROCUREMENT, admin_log_actions, case_in, drive, login, unit, user
-from workflow.extensions import db
+from workflow.cases import service as cases
+from workflow.delegation import service as delegation
 from workflow.models import CaseEvent, DelegationOrder
-from workflow.services import cases, delegation
-from workflow.services.errors import GuardFailed, ValidationFailed
+from workflow.platform.errors import GuardFailed, ValidationFailed
+from workflow.platform.extensions import db
 from workflow.states.delegation import CaseFigures, DelegationPoint, amount_judged, decide
 
 # ---------------------------------------------------------------- the rules, without a server

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from helpers import BENEFIT, CLASSIFICATION, PROCUREMENT, case_in, user
-from workflow.extensions import db
+from workflow.cases import service as cases
+from workflow.dossier import service as dossier
 from workflow.models import InfoObject, Unit
-from workflow.services import cases, dossier
-from workflow.services.errors import Conflict, GuardFailed, PermissionDenied, ValidationFailed
+from workflow.platform.errors import Conflict, GuardFailed, PermissionDenied, ValidationFailed
+from workflow.platform.extensions import db
 
 
 def save(case, section, document, who="vu", **kwargs):

@@ -9,7 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from workflow.dossier.benefit import (
+from workflow.calc.benefit import (
     BENEFICIARIES,
     CATEGORIES,
     COLOURS,
@@ -156,7 +156,7 @@ def test_finance_only_npv_counts_financial_benefits_against_every_cost():
 def test_the_stated_conventions_are_how_it_computes():
     """docs/dossier-rules.md: end-of-year discounting from year 1, payback on the undiscounted
     cumulative net, the benefit/cost ratio undiscounted; each has its explanation."""
-    from workflow.dossier.benefit import CONVENTIONS
+    from workflow.calc.benefit import CONVENTIONS
     assert set(CONVENTIONS) == {"discounting", "financial_npv", "payback", "ratio"}
     result = calculate(BenefitCalculation(
         horizon_years=2, discount_rate=Decimal("0.10"),
@@ -169,7 +169,7 @@ def test_the_stated_conventions_are_how_it_computes():
 
 def test_model_messages_are_translated_before_they_are_filled_in():
     """A validation message keeps its msgid and parameters apart (the API translates it)."""
-    from workflow.services.validation import field_errors
+    from workflow.platform.validation import field_errors
     with pytest.raises(ValidationError) as caught:
         BenefitCalculation.model_validate({"horizon_years": 3,
                                            "costs": [{"year": 4, "running_sek": 1}]})

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from workflow.dossier.classification import (
+from workflow.calc.classification import (
     AXES,
     LEVELS,
     CaseClassification,

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from workflow.dossier.procurement import (
+from workflow.calc.procurement import (
     ANSWERS,
     CHECKLIST_ITEMS,
     DEFAULT_THRESHOLDS_FILE,

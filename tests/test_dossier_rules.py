@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from helpers import case_in, user
-from workflow.services import dossier
-from workflow.services.errors import InvalidState
-from workflow.settings import PROJECT_ROOT
+from workflow.dossier import service as dossier
+from workflow.platform.errors import InvalidState
+from workflow.platform.settings import PROJECT_ROOT
 from workflow.states.definition import load_definition_file
 
 BEFORE_DECISION = {"refinement", "central_support", "council", "plan", "management", "political"}

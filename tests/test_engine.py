@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from workflow.states import GUARDS, CaseRef, Facts, Failure, InvalidFields, ProcessRegistry, Refusal
+from workflow.states import (
+    GUARDS,
+    CaseRef,
+    Facts,
+    Failure,
+    InvalidFields,
+    ProcessRegistry,
+    Refusal,
+)
 
 PROCESS_DIR = Path(__file__).resolve().parent.parent / "config" / "processes"
 

@@ -11,10 +11,13 @@ import pytest
 from openpyxl import load_workbook
 
 from helpers import IDEA, NORR, PROCUREMENT, case_in, drive, new_draft, unit, user
-from workflow.extensions import db
+from workflow.cases import access
+from workflow.cases import service as cases
+from workflow.dossier import service as dossier
+from workflow.exports import service as exports
 from workflow.models import Case
-from workflow.services import access, cases, dossier, exports
-from workflow.services.errors import ValidationFailed
+from workflow.platform.errors import ValidationFailed
+from workflow.platform.extensions import db
 
 SODER = "Hemtjänst Visby söder"
 IFO = "Individ- och familjeomsorg"

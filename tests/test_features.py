@@ -11,16 +11,11 @@ import yaml
 
 from helpers import api_token, login
 from workflow import create_app
-from workflow.services.notifications import load_rules
-from workflow.settings import CONFIG_DIR
+from workflow.notifications.service import load_rules
+from workflow.platform.settings import CONFIG_DIR
 from workflow.states import DefinitionError, ProcessRegistry
 from workflow.states.definition import load_definition_dir, parse_definition
-from workflow.states.features import (
-    FEATURES,
-    check_features,
-    escalation_feature,
-    require_features,
-)
+from workflow.states.features import FEATURES, check_features, escalation_feature, require_features
 
 PROCESS_DIR = CONFIG_DIR / "processes"
 V1 = PROCESS_DIR / "standard-v1.yaml"

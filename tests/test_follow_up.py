@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from helpers import BENEFIT, case_in, user
-from workflow.services import cases, follow_up
-from workflow.services.errors import GuardFailed, NotFound, PermissionDenied, ValidationFailed
+from workflow.cases import service as cases
+from workflow.follow_up import service as follow_up
+from workflow.platform.errors import GuardFailed, NotFound, PermissionDenied, ValidationFailed
 from workflow.states.guards import Facts, go_live_date_given
 
 REPORT = {"actual_value": "12 minuter", "realised_sek": 90_000, "used_as_intended": "yes"}

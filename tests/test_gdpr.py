@@ -9,7 +9,8 @@ import os
 from sqlalchemy import inspect, select, text
 
 from helpers import IDEA, case_in, drive, unit, user
-from workflow.extensions import db
+from workflow.cases import service as cases
+from workflow.council import service as scoring
 from workflow.models import (
     AdminLogEntry,
     ApiToken,
@@ -21,7 +22,10 @@ from workflow.models import (
     RoleAssignment,
     User,
 )
-from workflow.services import accounts, cases, gdpr, notifications, scoring
+from workflow.notifications import service as notifications
+from workflow.ops import gdpr
+from workflow.people import accounts
+from workflow.platform.extensions import db
 
 PERSON = {"username": "zquist", "display_name": "Zelda Quist", "email": "zelda.quist@example.se",
           "external_id": "EXT-ZQ-4711", "external_subject": "https://idp.example.se ZQ-sub-99"}

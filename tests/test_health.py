@@ -12,8 +12,8 @@ from werkzeug.serving import WSGIRequestHandler
 
 from helpers import IDEA, unit
 from workflow import create_app
-from workflow.extensions import db
-from workflow.seeding import seed_demo
+from workflow.ops.seeding import seed_demo
+from workflow.platform.extensions import db
 from workflow.views.health import MIGRATIONS_DIR, MIGRATIONS_KEY, Migrations
 
 SCRIPTS = ScriptDirectory(str(MIGRATIONS_DIR))

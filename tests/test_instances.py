@@ -26,10 +26,10 @@ from sqlalchemy.engine import Engine, make_url
 
 from helpers import case_in
 from workflow import create_app
-from workflow.extensions import db
 from workflow.models import Case, CaseEvent
-from workflow.seeding import seed_demo
-from workflow.settings import PROJECT_ROOT
+from workflow.ops.seeding import seed_demo
+from workflow.platform.extensions import db
+from workflow.platform.settings import PROJECT_ROOT
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 pytestmark = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL: TEST_DATABASE_URL is "

@@ -25,16 +25,16 @@ from process_support import development_server, free_port, wait_for
 
 from helpers import IDEA, unit
 from workflow import create_app
-from workflow.extensions import db
-from workflow.logging_setup import (
+from workflow.ops.seeding import seed_demo
+from workflow.platform.extensions import db
+from workflow.platform.logging_setup import (
     ACCESS_LOG_FORMAT,
     WITHHELD_MESSAGE,
     JsonFormatter,
     PrivacyFilter,
     request_log,
 )
-from workflow.seeding import seed_demo
-from workflow.settings import PROJECT_ROOT
+from workflow.platform.settings import PROJECT_ROOT
 
 BIN = Path(sys.executable).parent
 HEX_ID = re.compile(r"[0-9a-f]{32}\Z")

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from workflow.extensions import db
 from workflow.models import LoginThrottle, User, utcnow
-from workflow.seeding import seed_demo
-from workflow.services import login_guard
+from workflow.ops.seeding import seed_demo
+from workflow.people import login_guard
+from workflow.platform.extensions import db
 
 LOCKED = "För många misslyckade inloggningsförsök. Försök igen om 15 min."
 WRONG = "Fel användarnamn eller lösenord."

@@ -10,8 +10,14 @@ import pytest
 from smtp_support import running_smtp_server, smtp_server  # noqa: F401
 
 from workflow import create_app
-from workflow.mail import MailError, outbox_dir, render_digest, render_notification, send
 from workflow.models import Case, Notification, User
+from workflow.notifications.mail import (
+    MailError,
+    outbox_dir,
+    render_digest,
+    render_notification,
+    send,
+)
 
 BASE = "https://idefloedet.example.se"
 SENDER = "Idéflödet <idefloedet@example.se>"

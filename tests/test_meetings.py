@@ -9,10 +9,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from helpers import IDEA, case_in, drive, new_draft, unit, user
-from workflow.extensions import db
+from workflow.cases import merging
+from workflow.cases import service as cases
+from workflow.meetings import service as meetings
 from workflow.models import Department, Notification
-from workflow.services import cases, jobs, meetings, merging
-from workflow.services.errors import Conflict, GuardFailed, PermissionDenied, ValidationFailed
+from workflow.ops import jobs
+from workflow.platform.errors import Conflict, GuardFailed, PermissionDenied, ValidationFailed
+from workflow.platform.extensions import db
 
 SOON = datetime(2026, 12, 3, 9, 0, tzinfo=timezone.utc)
 
@@ -204,7 +207,7 @@ def test_chair_holds_the_meeting_in_the_browser(app):
     assert "Prioritera och lämna för beslut" in minutes and "Ryms i budgeten." in minutes
     assert "Justerat" in minutes
     with app.app_context():
-        from workflow.services import cases as case_service
+        from workflow.cases import service as case_service
         assert case_service.get_case(user("rad"), first_id).state == "management"
 
 

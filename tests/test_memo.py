@@ -13,11 +13,12 @@ from pypdf import PdfReader
 from sqlalchemy import text as sql
 
 from helpers import BENEFIT, case_in, drive, new_draft, user
-from workflow.extensions import db
+from workflow.dossier import service as dossier
+from workflow.memo import service as memo
 from workflow.models import DecisionMemo
-from workflow.pdf import PdfUnavailable, html_to_pdf, pdf_response, safe_filename
-from workflow.services import dossier, memo
-from workflow.services.errors import Conflict, PermissionDenied, ValidationFailed
+from workflow.platform.errors import Conflict, PermissionDenied, ValidationFailed
+from workflow.platform.extensions import db
+from workflow.platform.pdf import PdfUnavailable, html_to_pdf, pdf_response, safe_filename
 
 HEADINGS = ["Förslag till beslut", "Sammanfattning av ärendet", "Bakgrund", "Bedömning",
             "Ekonomiska konsekvenser", "Informationssäkerhet", "Upphandling",
@@ -122,7 +123,7 @@ def test_staff_without_access_to_the_case_get_404(app):
 
 
 def test_the_memo_form_refuses_a_post_without_csrf_token(make_app):
-    from workflow.seeding import seed_demo
+    from workflow.ops.seeding import seed_demo
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         seed_demo(with_cases=False)

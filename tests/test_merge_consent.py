@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from helpers import IDEA, case_in, drive, login, unit, user
-from workflow.extensions import db
+from workflow.cases import merging
+from workflow.cases import service as cases
 from workflow.models import Case, CaseEvent, CaseFollower, MergeProposal, Notification, User
-from workflow.services import cases, merging, notifications
-from workflow.services.errors import (
+from workflow.notifications import service as notifications
+from workflow.platform.errors import (
     Conflict,
     GuardFailed,
     InvalidState,
@@ -21,6 +22,7 @@ from workflow.services.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from workflow.platform.extensions import db
 
 SODER = "Hemtjänst Visby söder"
 

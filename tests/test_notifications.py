@@ -10,9 +10,11 @@ from flask import render_template_string
 from sqlalchemy import select
 
 from helpers import IDEA, after_tonights_batch, case_in, unit, user
-from workflow.extensions import db
+from workflow.cases import service as cases
 from workflow.models import InfoObject, Notification
-from workflow.services import cases, jobs, notifications
+from workflow.notifications import service as notifications
+from workflow.ops import jobs
+from workflow.platform.extensions import db
 
 # A Monday in November at noon in Stockholm (11:00 UTC).
 MONDAY = datetime(2026, 11, 23, 11, 0, tzinfo=timezone.utc)
@@ -201,7 +203,7 @@ def test_api_returns_the_status_link_once(app):
 
 @pytest.fixture
 def mail_app(make_app, smtp_server):
-    from workflow.seeding import seed_demo
+    from workflow.ops.seeding import seed_demo
     app = make_app(MAIL_BACKEND="smtp", SMTP_HOST=smtp_server.host, SMTP_PORT=smtp_server.port,
                    APP_BASE_URL="https://idefloedet.example.se")
     with app.app_context():

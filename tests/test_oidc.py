@@ -14,10 +14,10 @@ import requests
 from oidc_provider import OidcProvider, generate_signing_key
 from sqlalchemy import select
 
-from workflow import sso
-from workflow.extensions import db
 from workflow.models import User
-from workflow.seeding import seed_demo
+from workflow.ops.seeding import seed_demo
+from workflow.people import sso
+from workflow.platform.extensions import db
 
 ANNA = {"sub": "entra-0001", "email": "anna.lindqvist@example.se", "email_verified": True,
         "name": "Anna Lindqvist", "preferred_username": "medarbetare", "oid": "oid-0001"}
@@ -37,7 +37,7 @@ def other_key():
 
 @pytest.fixture
 def warnings(caplog, monkeypatch):
-    """What workflow.sso logs. (Alembic's fileConfig in the migration fixtures disables
+    """What workflow.people.sso logs. (Alembic's fileConfig in the migration fixtures disables
     loggers that already exist, this one among them.)"""
     monkeypatch.setattr(sso.log, "disabled", False)
     caplog.set_level(logging.DEBUG)

@@ -9,10 +9,11 @@ import yaml
 from sqlalchemy import select
 
 from helpers import case_in, user
-from workflow.extensions import db
+from workflow.cases import service as cases
 from workflow.models import Case, CaseEvent, Department, GoalArea, PlanAction, Region
-from workflow.services import cases, plan
-from workflow.services.errors import NotFound, PermissionDenied, ValidationFailed
+from workflow.plan import service as plan
+from workflow.platform.errors import NotFound, PermissionDenied, ValidationFailed
+from workflow.platform.extensions import db
 
 SOCIAL = "Socialförvaltningen"
 
@@ -248,7 +249,7 @@ def test_load_plan_names_what_is_wrong(ctx, data, message):
 
 
 def test_the_demo_plan_loads_on_the_demo_cases(make_app):
-    from workflow.seeding import SEED_DIR, seed_demo
+    from workflow.ops.seeding import SEED_DIR, seed_demo
     app = make_app()
     with app.app_context():
         seed_demo()
@@ -398,7 +399,7 @@ def test_parked_proposals_show_their_planned_year_and_the_way_back(app, client):
 
 @pytest.fixture
 def csrf_client(make_app):
-    from workflow.seeding import seed_demo
+    from workflow.ops.seeding import seed_demo
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         seed_demo(with_cases=False)

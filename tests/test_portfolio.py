@@ -7,10 +7,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from helpers import IDEA, case_in, unit, user
-from workflow.extensions import db
+from workflow.cases import service as cases
 from workflow.models import AdminLogEntry
-from workflow.services import cases, portfolio
-from workflow.services.portfolio import Filters
+from workflow.platform.extensions import db
+from workflow.portfolio import service as portfolio
+from workflow.portfolio.service import Filters
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 

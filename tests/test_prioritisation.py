@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from workflow.prioritisation import (
+from workflow.calc.prioritisation import (
     DEFAULT_CONFIG_FILE,
     STATUSES,
     MemberScore,
@@ -505,7 +505,7 @@ def test_ranks_are_a_competition_ranking(data):
 
 
 def test_a_förvaltning_may_weigh_criteria_its_own_way(tmp_path):
-    from workflow.prioritisation import DEFAULT_CONFIG_FILE, load_config
+    from workflow.calc.prioritisation import DEFAULT_CONFIG_FILE, load_config
     config = load_config(DEFAULT_CONFIG_FILE)
     own = config.for_department("Socialförvaltningen")
     weights = {c.id: c.weight for c in own.criteria}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from workflow.settings import PROJECT_ROOT
+from workflow.platform.settings import PROJECT_ROOT
 from workflow.states.definition import parse_definition
 from workflow.states.diff import Change, diff_definitions
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from helpers import all_users, case_in
-from workflow.services import cases
-from workflow.services.errors import NotFound, PermissionDenied
-from workflow.services.processes import current_process
+from workflow.cases import service as cases
+from workflow.platform.errors import NotFound, PermissionDenied
+from workflow.processes.registry import current_process
 
 HOLDERS_FOR_NORR = {
     "author": {"medarbetare"}, "staff": {"medarbetare", "chef"}, "manager": {"chef"},

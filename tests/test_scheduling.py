@@ -17,10 +17,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from scheduler_support import JOB_NAME, RUNS_FILE_VARIABLE
 from sqlalchemy import create_engine, select, text
 
-from workflow import scheduling
-from workflow.extensions import db
 from workflow.models import SchedulerLease
-from workflow.scheduling import (
+from workflow.ops import jobs, scheduling
+from workflow.ops.scheduling import (
     JOB_FUNC,
     AdvisoryLockLeadership,
     LeaseLeadership,
@@ -29,7 +28,7 @@ from workflow.scheduling import (
     make_leadership,
     register_cli,
 )
-from workflow.services import jobs
+from workflow.platform.extensions import db
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)

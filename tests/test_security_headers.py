@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from helpers import IDEA, unit
-from workflow.settings import PROJECT_ROOT
+from workflow.platform.settings import PROJECT_ROOT
 
 ALWAYS = {
     "X-Content-Type-Options": "nosniff",

@@ -6,10 +6,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from workflow.extensions import db
 from workflow.models import Case
-from workflow.seeding import database_is_empty, seed_demo
-from workflow.services.processes import current_process
+from workflow.ops.seeding import database_is_empty, seed_demo
+from workflow.platform.extensions import db
+from workflow.processes.registry import current_process
 
 DEMO_ACCOUNTS = ["medarbetare", "chef", "vu", "rad", "fchef", "namnd", "infosak",
                  "upphandlare", "digital", "admin"]
@@ -61,7 +61,7 @@ def test_every_demo_account_logs_in_and_every_page_renders(demo):
 def test_demo_accounts_can_carry_a_new_idea_through_the_chain(demo):
     """The issue's promise: the demo accounts together reach a decision from a new idea."""
     from helpers import IDEA, TO_APPROVED, drive, unit, user
-    from workflow.services import cases
+    from workflow.cases import service as cases
     with demo.test_request_context():
         case = cases.create_case(user("medarbetare"), {**IDEA, "unit_id": unit().id})
         drive(case, TO_APPROVED)

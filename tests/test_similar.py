@@ -8,10 +8,7 @@ from flask import render_template_string
 from sqlalchemy import func, select
 
 from helpers import IDEA, case_in, drive, new_direct_case, new_draft, unit, user
-from workflow.extensions import db
-from workflow.models import Case, Department, Region, Unit
-from workflow.services import similar
-from workflow.similarity import (
+from workflow.calc.similarity import (
     NGRAM_PREFIX,
     STOPWORDS,
     build_index,
@@ -20,6 +17,9 @@ from workflow.similarity import (
     tokens,
     words,
 )
+from workflow.models import Case, Department, Region, Unit
+from workflow.platform.extensions import db
+from workflow.similar import service as similar
 
 # ---------------------------------------------------------------- normalisation
 

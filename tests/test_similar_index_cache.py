@@ -4,7 +4,8 @@ changed title or need shows at once; a change that leaves the texts alone reuses
 from __future__ import annotations
 
 from helpers import drive, new_draft, unit, user
-from workflow.services import cases, similar
+from workflow.cases import service as cases
+from workflow.similar import service as similar
 
 KEYS = {"title": "Digital nyckelhantering i hemtjänsten",
         "need": "Vi hämtar nycklar i ett nyckelskåp och köar vid skåpet varje morgon."}

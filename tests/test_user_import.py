@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from helpers import NORR, unit, user
-from workflow.extensions import db
 from workflow.models import AdminLogEntry, RoleAssignment, User
-from workflow.services import user_import
+from workflow.people import user_import
+from workflow.platform.extensions import db
 
 HEADER = "username;display_name;email;role;department;unit;valid_from;valid_to"
 

@@ -194,7 +194,7 @@ def test_security_headers(client):
 
 @pytest.fixture
 def csrf_client(make_app):
-    from workflow.seeding import seed_demo
+    from workflow.ops.seeding import seed_demo
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         seed_demo(with_cases=False)

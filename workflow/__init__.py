@@ -12,18 +12,18 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .dossier.procurement import load_thresholds
-from .extensions import babel, csrf, db, login_manager, migrate
-from .logging_setup import configure_logging, is_unlogged, loggable_path
-from .prioritisation import load_config as load_prioritisation
-from .services.dossier import THRESHOLDS_KEY
-from .services.notifications import RULES_KEY, load_rules
-from .services.portfolio import TARGETS_KEY, load_targets
-from .services.processes import EXTENSION_KEY, require_features
-from .services.scoring import CONFIG_KEY as PRIORITISATION_KEY
-from .settings import PROJECT_ROOT, load_settings
-from .states import ProcessRegistry
-from .views.server_details import exposes_server_details, hide_dev_server_banner
+from workflow.calc.prioritisation import load_config as load_prioritisation
+from workflow.calc.procurement import load_thresholds
+from workflow.council.service import CONFIG_KEY as PRIORITISATION_KEY
+from workflow.dossier.service import THRESHOLDS_KEY
+from workflow.notifications.service import RULES_KEY, load_rules
+from workflow.platform.extensions import babel, csrf, db, login_manager, migrate
+from workflow.platform.logging_setup import configure_logging, is_unlogged, loggable_path
+from workflow.platform.server_details import exposes_server_details, hide_dev_server_banner
+from workflow.platform.settings import PROJECT_ROOT, load_settings
+from workflow.portfolio.service import TARGETS_KEY, load_targets
+from workflow.processes.registry import EXTENSION_KEY, require_features
+from workflow.states import ProcessRegistry
 
 # Requests whose access-log line could be matched against an anonymous idea's arrival.
 UNLOGGED_PATHS = ("/ideas/new", "/ideas/similar", "/api/v1/cases")
@@ -58,11 +58,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     _init_login(app)
-    from . import sso
+    from workflow.people import sso
     sso.init_app(app)
 
-    from . import cli, templating
-    from .views import register_blueprints
+    from workflow.ops import cli
+    from workflow.platform import templating
+    from workflow.views import register_blueprints
     register_blueprints(app)
     templating.init_app(app)
     cli.init_app(app)
@@ -85,8 +86,8 @@ def _select_locale() -> str:
 
 
 def _init_login(app: Flask) -> None:
-    from .models import User
-    from .services import accounts
+    from workflow.models import User
+    from workflow.people import accounts
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, Session, backref, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .extensions import db
+from workflow.platform.extensions import db
 
 TITLE_MAX = 200
 TEXT_MAX = 5000
@@ -73,7 +73,7 @@ class Region(db.Model):
 
 class Department(db.Model):
     """A förvaltning. The nullable settings override the configuration files' defaults
-    (see services/admin_organisation.py); None means "use the file's value"."""
+    (see organisation/admin.py); None means "use the file's value"."""
 
     __tablename__ = "departments"
     __table_args__ = (
@@ -142,7 +142,7 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[Optional[str]] = mapped_column(String(254))
     password_hash: Mapped[Optional[str]] = mapped_column(String(255))
-    # Single sign-on (workflow/sso.py): what the organisation's directory calls the person
+    # Single sign-on (workflow/people/sso.py): what the organisation's directory calls the person
     # (OIDC_MATCH=external_id), and the provider's "issuer sub", linked at the first SSO login.
     external_id: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
     external_subject: Mapped[Optional[str]] = mapped_column(String(512), unique=True)
@@ -366,7 +366,7 @@ class CaseEvent(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     comment: Mapped[Optional[str]] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # The hash chain (workflow/audit.py sets both when the row is inserted).
+    # The hash chain (workflow/platform/audit.py sets both when the row is inserted).
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
@@ -855,7 +855,7 @@ def _history_is_append_only(session: Session, flush_context: Any, instances: Any
 
 
 # The history's hash chain listens for every inserted CaseEvent.
-from . import audit  # noqa: E402,F401
+from workflow.platform import audit  # noqa: E402,F401
 
 
 @event.listens_for(Case.unit, "set")

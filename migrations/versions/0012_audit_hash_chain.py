@@ -5,14 +5,14 @@ Revises: 0011
 Create Date: 2026-11-29 17:05:00
 
 Adds prev_hash and hash to case_history and computes them for the rows already there, case by
-case in id order (see workflow/audit.py). The append-only triggers refuse the UPDATEs the
+case in id order (see workflow/platform/audit.py). The append-only triggers refuse the UPDATEs the
 backfill needs, so they are dropped for its duration and created again at the end; on SQLite
 making the columns NOT NULL rebuilds the table, which drops its triggers anyway.
 """
 from alembic import op
 import sqlalchemy as sa
 
-from workflow.audit import GENESIS, row_hash
+from workflow.platform.audit import GENESIS, row_hash
 from workflow.models import UTCDateTime
 
 
@@ -87,7 +87,7 @@ def upgrade():
         batch_op.add_column(sa.Column('prev_hash', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('hash', sa.String(length=64), nullable=True))
     _backfill()
-    # No server default: a row inserted without its hash (bypassing workflow/audit.py) fails.
+    # No server default: a row inserted without its hash (bypassing workflow/platform/audit.py) fails.
     with op.batch_alter_table('case_history', schema=None) as batch_op:
         batch_op.alter_column('prev_hash', existing_type=sa.String(length=64), nullable=False)
         batch_op.alter_column('hash', existing_type=sa.String(length=64), nullable=False)

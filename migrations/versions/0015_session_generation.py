@@ -7,7 +7,7 @@ Create Date: 2026-12-08 10:00:00
 ``users.session_generation``: stored in the session cookie at login and compared on every
 request; logging out (or a new password) raises it, so every copy of an older cookie stops
 working. ``login_throttles.locks``: how often a key has been locked lately, so that each
-further lock lasts twice as long (workflow/services/login_guard.py).
+further lock lasts twice as long (workflow/people/login_guard.py).
 """
 from alembic import op
 import sqlalchemy as sa

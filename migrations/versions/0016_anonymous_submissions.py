@@ -6,7 +6,7 @@ Create Date: 2026-12-06 20:00:00
 
 ``anonymous_submissions``: an anonymous idea is held here, without a case row, until the
 scheduler turns each day's batch into cases at one fixed time in random order
-(workflow/services/jobs.py ``register_anonymous_ideas``). It holds the idea's fields, the unit
+(workflow/ops/jobs.py ``register_anonymous_ideas``). It holds the idea's fields, the unit
 the sender chose, the calendar day and the status link's digest: nothing about the sender and
 no time finer than the day (docs/threat-model.md).
 """

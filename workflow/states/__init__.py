@@ -2,9 +2,21 @@
 
 Nothing here imports Flask or a database; the service layer hands in facts and gets decisions.
 """
-from .definition import DefinitionError, EventSpec, FieldSpec, ProcessDefinition, StateSpec
-from .engine import InvalidFields, Process, ProcessRegistry, Refusal, UnknownDefinition
-from .guards import GUARDS, CaseRef, Facts, Failure
+from workflow.states.definition import (
+    DefinitionError,
+    EventSpec,
+    FieldSpec,
+    ProcessDefinition,
+    StateSpec,
+)
+from workflow.states.engine import (
+    InvalidFields,
+    Process,
+    ProcessRegistry,
+    Refusal,
+    UnknownDefinition,
+)
+from workflow.states.guards import GUARDS, CaseRef, Facts, Failure
 
 __all__ = [
     "CaseRef", "DefinitionError", "EventSpec", "Facts", "Failure", "FieldSpec", "GUARDS",

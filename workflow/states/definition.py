@@ -13,9 +13,9 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from .guards import GUARDS
-from .roles import AUTHOR, ROLES
-from .yaml_io import safe_load
+from workflow.states.guards import GUARDS
+from workflow.states.roles import AUTHOR, ROLES
+from workflow.states.yaml_io import safe_load
 
 FIELD_TYPES = ("text", "date", "number", "case", "choice")
 LANGUAGES = ("sv", "en")

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Iterable, Mapping
 
-from .guards import Facts, Failure, guard
-from .i18n import N_
+from workflow.states.guards import Facts, Failure, guard
+from workflow.states.i18n import N_
 
 # Who decides on a point. The nämnd itself is listed so that an order can say where its
 # delegation ends; a point whose decider is the nämnd is never used to decide on delegation.

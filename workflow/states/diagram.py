@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .definition import ProcessDefinition
+from workflow.states.definition import ProcessDefinition
 
 BOX_W, BOX_H = 124, 52
 GAP_X, GAP_Y = 26, 22

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .definition import EventSpec, FieldSpec, Label, ProcessDefinition, StateSpec
+from workflow.states.definition import EventSpec, FieldSpec, Label, ProcessDefinition, StateSpec
 
 # Values are JSON-able: str, int, bool, None, lists of str and (for fields) dicts.
 Value = Any

@@ -15,7 +15,7 @@ does here, and nothing more:
   (``machine.get_triggers``).
 
 No model is ever bound and nothing is triggered on the machine: a case's state is a database
-column, written by the service layer (services/cases.py) after :meth:`Process.check` has
+column, written by the service layer (cases/service.py) after :meth:`Process.check` has
 checked the roles and every guard (:mod:`.guards`, which report all their failures, not the
 first). So the machine is shared read-only by every thread, without a lock. The diagram
 (:mod:`.diagram`) is laid out from the definition itself, not from the machine.
@@ -31,9 +31,15 @@ from typing import Any, Collection, Iterable, Mapping
 
 from transitions import Machine
 
-from .definition import EventSpec, FieldSpec, ProcessDefinition, StateSpec, load_definition_dir
-from .guards import GUARDS, Facts, Failure
-from .i18n import N_
+from workflow.states.definition import (
+    EventSpec,
+    FieldSpec,
+    ProcessDefinition,
+    StateSpec,
+    load_definition_dir,
+)
+from workflow.states.guards import GUARDS, Facts, Failure
+from workflow.states.i18n import N_
 
 MAX_TEXT_LENGTH = 5000
 MAX_NUMBER = Decimal("1e12")

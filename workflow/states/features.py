@@ -9,7 +9,7 @@ a word. So every feature declares here, as named constants, the states and event
 the services, views and templates use these constants instead of string literals, and
 :func:`check_features` names every feature a definition would disable. A definition with such a
 problem is refused: at start-up for config/processes/ (:func:`require_features`), when an
-administrator loads a new version (services/process_admin.py), and when a stored version is
+administrator loads a new version (processes/admin.py), and when a stored version is
 merged into the registry.
 
 Names a feature uses only where the process has them (``remit``, the nämnd's återremiss, since
@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .definition import DefinitionError, ProcessDefinition
-from .i18n import N_
+from workflow.states.definition import DefinitionError, ProcessDefinition
+from workflow.states.i18n import N_
 
 # ------------------------------------------------------------------------------ the names
 # Spelt once, here; the meaning of each is in docs/process.md.
@@ -75,11 +75,11 @@ class Feature:
 
 # ------------------------------------------------------------------------------ each feature
 
-# Submitting an idea, named or anonymous (services/cases.py).
+# Submitting an idea, named or anonymous (cases/service.py).
 SUBMISSION = Feature("submission", N_("Inlämning av idéer"),
                      states=(DRAFT,), events=(SUBMIT, SUBMIT_DIRECT))
 
-# Meetings (services/meetings.py): the state whose cases each forum's agenda takes up; the
+# Meetings (meetings/service.py): the state whose cases each forum's agenda takes up; the
 # decision form offers the council's priority (``prioritise``) and the diarienummer
 # (``escalate``, templates/meeting.html).
 AGENDA_STATES: Mapping[str, str] = {"apt": SUBMITTED, "council": COUNCIL,
@@ -90,22 +90,22 @@ MEETINGS = Feature("meetings", N_("Möten: APT, digitaliseringsråd och lednings
                    states=tuple(AGENDA_STATES.values()),
                    events=(MEETING_PRIORITY_EVENT, MEETING_DIARIENUMMER_EVENT))
 
-# The council's scoring (services/scoring.py, docs/prioritisation.md).
+# The council's scoring (council/service.py, docs/prioritisation.md).
 SCORED_STATE = COUNCIL
 SCORING = Feature("scoring", N_("Digitaliseringsrådets poängsättning"), states=(SCORED_STATE,))
 
-# The digitaliseringsplan (services/plan.py): parked cases, and the event bringing one back.
+# The digitaliseringsplan (plan/service.py): parked cases, and the event bringing one back.
 PARKED_STATE = PLAN
 PLAN_REACTIVATE_EVENT = REACTIVATE
 PLAN_FEATURE = Feature("plan", N_("Digitaliseringsplanen"),
                        states=(PARKED_STATE,), events=(PLAN_REACTIVATE_EVENT,))
 
-# The tjänsteutlåtande (services/memo.py, docs/decisions.md): written while the decision is
+# The tjänsteutlåtande (memo/service.py, docs/decisions.md): written while the decision is
 # pending in the management or the nämnd.
 MEMO_STATES = (MANAGEMENT, POLITICAL)
 MEMO = Feature("memo", N_("Tjänsteutlåtandet"), states=MEMO_STATES)
 
-# Political decisions (services/cases.py, docs/decisions.md): the nämnd's decisions with their
+# Political decisions (cases/service.py, docs/decisions.md): the nämnd's decisions with their
 # own meeting date and paragraph; the diarienummer is set while the decision is pending.
 POLITICAL_DECISIONS = (DECIDE_YES, DECIDE_NO)
 COMMITTEE_DECISION_EVENTS = (DECIDE_YES, DECIDE_NO, REMIT)
@@ -114,19 +114,19 @@ POLITICAL_FEATURE = Feature("political", N_("Politiska beslut och diarienummer")
                             states=(POLITICAL, *REGISTRY_STATES), events=POLITICAL_DECISIONS,
                             optional_events=(REMIT,))
 
-# Delegation (services/delegation.py, docs/delegation.md): decisions taken on delegation, listed
+# Delegation (delegation/service.py, docs/delegation.md): decisions taken on delegation, listed
 # in the anmälan to the nämnd.
 DELEGATED_EVENTS = (APPROVE,)
 DELEGATION = Feature("delegation", N_("Anmälan av delegationsbeslut"), events=DELEGATED_EVENTS)
 
-# The beslutsunderlag (services/dossier.py, docs/dossier-rules.md): the sign-off is open until
+# The beslutsunderlag (dossier/service.py, docs/dossier-rules.md): the sign-off is open until
 # the case reaches the decided state; ended cases no longer count towards the year's direct
 # procurements (docs/procurement-rules.md).
 DECIDED_STATE = APPROVED
 ENDED_STATES = (REJECTED, WITHDRAWN, MERGED)
 DOSSIER = Feature("dossier", N_("Beslutsunderlaget"), states=(DECIDED_STATE, *ENDED_STATES))
 
-# Benefit follow-up (services/follow_up.py, services/jobs.py, docs/follow-up.md): reported in
+# Benefit follow-up (follow_up/service.py, ops/jobs.py, docs/follow-up.md): reported in
 # follow_up; year 1 of the calculation starts at the decision; the follow-up tab and the
 # go-live and actual-cost fields show from the decision on.
 REPORTING_STATES = (FOLLOW_UP,)
@@ -135,7 +135,7 @@ GO_LIVE_FIELD_STATES = (APPROVED, IMPLEMENTATION, FOLLOW_UP)
 FOLLOW_UP_FEATURE = Feature("follow_up", N_("Nyttouppföljning"),
                             states=(DECIDED_STATE, *FOLLOW_UP_TAB_STATES))
 
-# The portfolio (services/portfolio.py): throughput, direction balance, demand against capacity,
+# The portfolio (portfolio/service.py): throughput, direction balance, demand against capacity,
 # planned against realised benefits.
 SUBMISSION_EVENTS = (SUBMIT, SUBMIT_DIRECT)
 NOT_IN_PORTFOLIO = (REJECTED, WITHDRAWN, MERGED, DRAFT)
@@ -146,16 +146,16 @@ PORTFOLIO = Feature("portfolio", N_("Portföljen"),
                     states=(*NOT_IN_PORTFOLIO, *AWAITING_DECISION, *DECIDED_STATES),
                     events=SUBMISSION_EVENTS)
 
-# The public transparency page (views/public.py): decided cases only.
+# The public transparency page (portfolio/public_web.py): decided cases only.
 PUBLIC_STATES = DECIDED_STATES
 PUBLIC = Feature("public", N_("Den offentliga sidan"), states=PUBLIC_STATES)
 
-# Similar ideas (services/similar.py, docs/similar-ideas.md): never hinted from a draft or the
+# Similar ideas (similar/service.py, docs/similar-ideas.md): never hinted from a draft or the
 # anonymous direct channel.
 HIDDEN_FROM_SIMILAR = (DRAFT, DIRECT)
 SIMILAR = Feature("similar", N_("Liknande idéer"), states=HIDDEN_FROM_SIMILAR)
 
-# Merging a case into another (services/cases.py, services/notifications.py).
+# Merging a case into another (cases/service.py, notifications/service.py).
 MERGE_FEATURE = Feature("merge", N_("Sammanslagning av ärenden"), states=(MERGED,),
                         events=(MERGE,))
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, Mapping
 
-from .i18n import N_
+from workflow.states.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -272,4 +272,4 @@ def merge_target_valid(facts: Facts) -> list[Failure]:
     return []
 
 
-from . import delegation as _delegation  # noqa: E402, F401  (registers within_delegation)
+from workflow.states import delegation as _delegation  # noqa: E402, F401  (registers within_delegation)

@@ -11,7 +11,7 @@ def N_(message: str) -> str:
 
 class MessageError(ValueError):
     """A validation error whose Swedish msgid is translated before its parameters are filled
-    in (services/validation.py reads ``message`` and ``params``). ``str()`` is the Swedish
+    in (platform/validation.py reads ``message`` and ``params``). ``str()`` is the Swedish
     text with the parameters filled in, for logs and pydantic's own error summary."""
 
     def __init__(self, message: str, params: dict | None = None):
@@ -22,7 +22,7 @@ class MessageError(ValueError):
 
 class Texts(tuple):
     """Several msgids given as one parameter of a message; shown separated by spaces.
-    services/errors.py translates them one by one (see ``MSGID_PARAMS`` there)."""
+    platform/errors.py translates them one by one (see ``MSGID_PARAMS`` there)."""
 
     __slots__ = ()
 

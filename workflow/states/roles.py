@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .i18n import N_
+from workflow.states.i18n import N_
 
 AUTHOR = "author"
 

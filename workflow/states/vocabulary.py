@@ -1,7 +1,7 @@
 """Closed vocabularies of the domain with their Swedish labels (docs/process.md)."""
 from __future__ import annotations
 
-from .i18n import N_
+from workflow.states.i18n import N_
 
 ORIGINS: dict[str, str] = {
     "staff_idea": N_("Medarbetaridé"),

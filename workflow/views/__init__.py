@@ -14,35 +14,40 @@ class DatabaseIdConverter(IntegerConverter):
 
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
-    from . import (
-        admin,
-        admin_organisation,
-        admin_people,
-        admin_processes,
+    from workflow.admin import web as admin
+    from workflow.cases import (
         api,
-        api_admin_organisation,
-        api_admin_people,
-        api_admin_processes,
-        api_delegation,
-        api_merging,
-        auth,
-        cases,
-        council,
-        delegation,
-        dossier,
-        errors,
-        exports,
-        follow_up,
-        health,
-        meetings,
-        memo,
-        merging,
-        notifications,
-        plan,
-        portfolio,
-        public,
-        similar,
     )
+    from workflow.cases import (
+        merging_api as api_merging,
+    )
+    from workflow.cases import (
+        merging_web as merging,
+    )
+    from workflow.cases import (
+        web as cases,
+    )
+    from workflow.council import web as council
+    from workflow.delegation import api as api_delegation
+    from workflow.delegation import web as delegation
+    from workflow.dossier import web as dossier
+    from workflow.exports import web as exports
+    from workflow.follow_up import web as follow_up
+    from workflow.meetings import web as meetings
+    from workflow.memo import web as memo
+    from workflow.notifications import web as notifications
+    from workflow.organisation import api as api_admin_organisation
+    from workflow.organisation import web as admin_organisation
+    from workflow.people import api as api_admin_people
+    from workflow.people import auth_web as auth
+    from workflow.people import web as admin_people
+    from workflow.plan import web as plan
+    from workflow.portfolio import public_web as public
+    from workflow.portfolio import web as portfolio
+    from workflow.processes import api as api_admin_processes
+    from workflow.processes import web as admin_processes
+    from workflow.similar import web as similar
+    from workflow.views import errors, health
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(cases.bp)

@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ..services.errors import ServiceError, ValidationFailed
-from ..states.i18n import N_
+from workflow.platform.errors import ServiceError, ValidationFailed
+from workflow.states.i18n import N_
 
 MESSAGES = {
     400: N_("Felaktig begäran."),
@@ -41,7 +41,7 @@ def service_error_response(error: ServiceError):
 
 
 def register(app: Flask) -> None:
-    from . import input_guard
+    from workflow.platform import input_guard
     input_guard.init_app(app)
 
     @app.errorhandler(CSRFError)
@@ -68,7 +68,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        from ..extensions import db
+        from workflow.platform.extensions import db
         db.session.rollback()
         message = _(MESSAGES[500])
         if _wants_json():

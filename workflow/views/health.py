@@ -19,9 +19,9 @@ from flask.blueprints import BlueprintSetupState
 from sqlalchemy import column, inspect, select, table
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..extensions import db
-from ..settings import PROJECT_ROOT
-from .server_details import exposes_server_details
+from workflow.platform.extensions import db
+from workflow.platform.server_details import exposes_server_details
+from workflow.platform.settings import PROJECT_ROOT
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)

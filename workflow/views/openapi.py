@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..dossier import benefit, classification, procurement
-from ..services.processes import current_process
-from ..states.vocabulary import DIRECTION_FOCUS, DIRECTION_REACH, ORIGINS
+from workflow.calc import benefit, classification, procurement
+from workflow.processes.registry import current_process
+from workflow.states.vocabulary import DIRECTION_FOCUS, DIRECTION_REACH, ORIGINS
 
 
 def _ref(name: str) -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""The administration's start page, support pages and the append-only admin log."""

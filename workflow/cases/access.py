@@ -1,0 +1,128 @@
+"""Who holds which role for a case, and which cases a person may see or must act on.
+
+A role assignment covers a unit, a whole förvaltning, or (with neither) the whole region.
+The same rules are written once for a single case and once as SQL for lists.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from sqlalchemy import ColumnElement, false, or_, select
+
+from workflow.models import Case, Department, RoleAssignment, Unit, User, local_today
+from workflow.platform.extensions import db
+from workflow.processes.registry import current_process, process_of, registry
+from workflow.states import Process
+from workflow.states.roles import AUTHOR
+
+
+def roles_for(user: User, case: Case) -> set[str]:
+    roles = {a.role for a in user.roles if a.covers_case(case)}
+    if case.author_id is not None and case.author_id == user.id:
+        roles.add(AUTHOR)
+    return roles
+
+
+def has_role_for_unit(user: User, unit: Unit, roles: set[str]) -> bool:
+    return any(a.role in roles and a.covers(unit) for a in user.roles)
+
+
+def can_view(user: User, case: Case) -> bool:
+    roles = roles_for(user, case)
+    if AUTHOR in roles:
+        return True
+    state = process_of(case).state(case.state)
+    return any(state.visible_for(role) for role in roles)
+
+
+def can_edit(user: User, case: Case) -> bool:
+    editors = process_of(case).state(case.state).editors
+    return bool(roles_for(user, case) & set(editors))
+
+
+def _scope(assignment: RoleAssignment) -> ColumnElement[bool]:
+    if assignment.unit_id is not None:
+        return Case.unit_id == assignment.unit_id
+    if assignment.department_id is not None:
+        return Case.department_id == assignment.department_id
+    departments = select(Department.id).where(Department.region_id == assignment.user.region_id)
+    return Case.department_id.in_(departments)
+
+
+def _cases_where(user: User, states_for_role: Callable[[str], list[str]],
+                 author_states: list[str] | None) -> ColumnElement[bool]:
+    conditions = []
+    if author_states is None:
+        conditions.append(Case.author_id == user.id)
+    elif author_states:
+        conditions.append((Case.author_id == user.id) & Case.state.in_(author_states))
+    for assignment in user.roles:
+        states = states_for_role(assignment.role)
+        if states:
+            conditions.append(Case.state.in_(states) & _scope(assignment))
+    return or_(*conditions) if conditions else false()
+
+
+def visible_cases_condition(user: User, process: Process | None = None) -> ColumnElement[bool]:
+    """SQL condition for every case ``user`` may see (the same rule as :func:`can_view`).
+    Each case is judged by the definition version it runs under."""
+    def visible(version: Process) -> ColumnElement[bool]:
+        states = version.definition.states.values()
+        return _cases_where(user, lambda role: [s.name for s in states if s.visible_for(role)],
+                            author_states=None)
+    return _per_version(visible, process)
+
+
+def todo_condition(user: User, process: Process | None = None) -> ColumnElement[bool]:
+    """SQL condition for the cases waiting for an action ``user`` may take (Att göra)."""
+    def waiting(version: Process) -> ColumnElement[bool]:
+        return _cases_where(user, version.states_waiting_for,
+                            author_states=version.states_waiting_for(AUTHOR))
+    return _per_version(waiting, process)
+
+
+def _per_version(condition: Callable[[Process], ColumnElement[bool]],
+                 process: Process | None) -> ColumnElement[bool]:
+    """``condition`` built from each loaded version of the process, each applied to the cases
+    running under that version (one version: no extra condition)."""
+    if process is not None:
+        return condition(process)
+    latest = current_process()
+    versions = registry().versions(latest.name)
+    if len(versions) <= 1:
+        return condition(latest)
+    return or_(*[(Case.process_name == v.name) & (Case.process_version == v.version)
+                 & condition(v) for v in versions])
+
+
+def users_holding(roles: Iterable[str], *, region_id: int, department_id: int | None = None,
+                  unit_id: int | None = None) -> list[User]:
+    """Active users whose assignment of one of ``roles``, valid today, covers the given unit
+    or förvaltning (a region-wide assignment covers everything in its region)."""
+    covers = (RoleAssignment.unit_id.is_(None) & RoleAssignment.department_id.is_(None)
+              & (User.region_id == region_id))
+    if department_id is not None:
+        covers = covers | (RoleAssignment.department_id == department_id)
+    if unit_id is not None:
+        covers = covers | (RoleAssignment.unit_id == unit_id)
+    query = (select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
+             .where(RoleAssignment.role.in_(list(roles)), User.is_active_user.is_(True), covers,
+                    RoleAssignment.valid_on(local_today()))
+             .distinct().order_by(User.id))
+    return list(db.session.scalars(query))
+
+
+def users_acting_on(case: Case, roles: Iterable[str]) -> list[User]:
+    """Who holds ``roles`` for this case; ``author`` means the case's submitter."""
+    roles = set(roles)
+    people = users_holding(roles - {AUTHOR}, region_id=case.department.region_id,
+                           department_id=case.department_id, unit_id=case.unit_id)
+    if AUTHOR in roles and case.author is not None and case.author not in people:
+        people.append(case.author)
+    return people
+
+
+def is_region_admin(user: User) -> bool:
+    """An administrator for the whole region (the admin role without a förvaltning or unit)."""
+    return any(a.role == "admin" and a.unit_id is None and a.department_id is None
+               for a in user.roles)

@@ -1,0 +1,808 @@
+"""The case service: the one place where cases are created, edited and moved along.
+
+Every entry point (web views, JSON API, CLI, seeding, scheduler) calls these functions.
+Each call is one unit of work: it commits everything or nothing.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any, Callable, Iterator, Mapping
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from workflow.cases import access
+from workflow.models import (
+    TEXT_MAX,
+    TITLE_MAX,
+    AnonymousSubmission,
+    Case,
+    CaseEvent,
+    Comment,
+    Department,
+    StatusToken,
+    Unit,
+    User,
+    utcnow,
+)
+from workflow.notifications import service as notifications
+from workflow.platform.errors import (
+    Conflict,
+    GuardFailed,
+    InvalidState,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    ValidationFailed,
+)
+from workflow.platform.extensions import db
+from workflow.platform.i18n import localized
+from workflow.platform.validation import ID_LIMIT, as_id, clean_text
+from workflow.processes.registry import current_process, process_of
+from workflow.states import (
+    GUARDS,
+    CaseRef,
+    EventSpec,
+    Facts,
+    Failure,
+    InvalidFields,
+    Process,
+    Refusal,
+    features,
+)
+from workflow.states import delegation as delegation_rules
+from workflow.states.i18n import N_
+from workflow.states.roles import AUTHOR
+from workflow.states.vocabulary import DIRECTION_FOCUS, DIRECTION_REACH, ORIGINS, STAFF_ORIGINS
+
+MAX_COST_SEK = 10**12
+EDITABLE_FIELDS = ("title", "need", "effect", "cost_estimate_sek", "direction",
+                   "planned_go_live", "actual_cost_sek")
+# Roles that may register a case of another origin than a staff idea (political, mandatory).
+LEADING_ROLES = {"developer", "management", "registrar", "admin"}
+POLITICAL_DECISIONS = features.POLITICAL_DECISIONS
+# The nämnd's decisions on a case, each with its own meeting date and paragraph (§), and what
+# it decided; återremiss included (docs/decisions.md).
+COMMITTEE_DECISIONS = {features.DECIDE_YES: N_("Bifall"), features.DECIDE_NO: N_("Avslag"),
+                       features.REMIT: N_("Återremiss")}
+# Event fields that also set a column of the case when the event fires.
+EVENT_FIELDS_ON_CASE = {"priority": "priority", "go_live_date": "go_live_date",
+                        "target_case": "merged_into_id", "planned_year": "planned_year",
+                        "actual_cost_sek": "actual_cost_sek", "diarienummer": "diarienummer"}
+PLANNED_YEARS = range(2000, 2101)
+# The registry's diarienummer is no field of the state's editors: the registrar or the
+# management set or correct it while the decision is pending (docs/decisions.md).
+REGISTRY_FIELDS = ("diarienummer",)
+REGISTRY_ROLES = frozenset({"registrar", "management"})
+REGISTRY_STATES = frozenset(features.REGISTRY_STATES)
+DIARIENUMMER_MAX = 60
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """Commit on success; roll back on any error, turning a lost race into :class:`Conflict`."""
+    try:
+        yield
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict() from None
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+# ---------------------------------------------------------------- reading
+
+# Every access check reads the case's förvaltning and unit: load them with the case.
+CASE_LOADS = (joinedload(Case.department), joinedload(Case.unit))
+# What the case page shows besides: the author, the history's actors, the comments' authors.
+PAGE_LOADS = (joinedload(Case.author), selectinload(Case.history).joinedload(CaseEvent.actor),
+              selectinload(Case.comments).joinedload(Comment.author))
+
+
+def get_case(user: User, case_id: Any, *, for_page: bool = False) -> Case:
+    """The case, if ``user`` may see it; otherwise :class:`NotFound` (never a hint it exists).
+    ``for_page`` also loads what the case page shows, in two queries instead of one per
+    person named."""
+    options = CASE_LOADS + (PAGE_LOADS if for_page else ())
+    case = db.session.get(Case, int(case_id), options=options) if _is_id(case_id) else None
+    if case is None or not access.can_view(user, case):
+        raise NotFound()
+    return case
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Case]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def list_cases(user: User, *, state: str | None = None, unit_id: int | None = None,
+               page: int = 1, per_page: int | None = None, todo: bool = False,
+               mine: bool = False) -> Page:
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    if mine:
+        condition = Case.author_id == user.id
+    elif todo:
+        condition = access.todo_condition(user)
+    else:
+        condition = access.visible_cases_condition(user)
+    query = select(Case).where(condition)
+    if state:
+        query = query.where(Case.state == state)
+    if unit_id:
+        query = query.where(Case.unit_id == unit_id)
+    if page >= ID_LIMIT:  # an offset beyond the database's integers
+        raise ValidationFailed({"page": N_("Sidnumret är för stort.")})
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    # Every list shows each case's unit: load them in one query, not one per unit.
+    items = db.session.scalars(query.options(selectinload(Case.unit),
+                                             selectinload(Case.department))
+                               .order_by(Case.updated_at.desc(), Case.id.desc())
+                               .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    return Page(items=list(items), page=max(page, 1), per_page=per_page, total=total)
+
+
+def latest_committee_decision(case: Case) -> CaseEvent | None:
+    """The nämnd's latest decision on the case (bifall, avslag or återremiss), if any."""
+    return next((entry for entry in reversed(case.history)
+                 if entry.event in COMMITTEE_DECISIONS), None)
+
+
+def committee_decisions_last(case_ids: list[int]) -> dict[int, CaseEvent]:
+    """For each of the cases whose latest change of state was the nämnd's decision, that
+    decision (one query for a whole list, e.g. Mina idéer)."""
+    if not case_ids:
+        return {}
+    latest = (select(func.max(CaseEvent.id)).where(CaseEvent.case_id.in_(case_ids),
+                                                  CaseEvent.from_state != CaseEvent.to_state)
+              .group_by(CaseEvent.case_id))
+    entries = db.session.scalars(select(CaseEvent).where(
+        CaseEvent.id.in_(latest), CaseEvent.event.in_(list(COMMITTEE_DECISIONS))))
+    return {entry.case_id: entry for entry in entries}
+
+
+# What an event does to the submitter's anonymity, said where it is offered (issue 12).
+EVENT_NOTICES = {features.SUBMIT_DIRECT: N_("Din idé skickas med ditt namn. Vill du vara anonym, "
+                                     "använd Ny idé och välj Anonymt.")}
+
+
+def event_notice(case: Case, event: str) -> str | None:
+    """A msgid to show with ``event`` on ``case``: sending a named draft straight to the
+    management is not anonymous."""
+    return EVENT_NOTICES.get(event) if case.author_id is not None else None
+
+
+def available_events(user: User, case: Case) -> list[EventSpec]:
+    return process_of(case).available_events(case.state, access.roles_for(user, case))
+
+
+# ---------------------------------------------------------------- creating and editing
+
+def create_case(actor: User, fields: Mapping[str, Any], *, submit: bool = False,
+                anonymous: bool = False, now: datetime | None = None) -> Case:
+    """A new case in ``draft``, owned by ``actor``; with ``submit`` also submitted at once.
+
+    With ``anonymous`` the case is sent straight to the management channel in the same
+    transaction and nothing about ``actor`` is stored: no author, no actor in the history,
+    and times kept to the day so they cannot be matched against other traces. The returned
+    case then carries ``status_token``, the secret for the submitter's status link, which is
+    stored only as a digest and can be shown this once. Either way a refused submission
+    stores nothing at all.
+    """
+    now = now or utcnow()
+    if anonymous:
+        values = _validate_case_fields(fields, creating=True, unit_required=False)
+        department, unit = _anonymous_place(actor, fields)
+        _validate_origin(actor, unit, fields.get("origin"), anonymous)
+        with unit_of_work():
+            case = _register_anonymous(department, unit, values, _day_of(now))
+            # Shown once to the submitter, who can follow the idea without being known.
+            case.status_token = notifications.issue_status_token(case)
+        return case
+    values = _validate_case_fields(fields, creating=True)
+    unit = _unit_in_region(actor, fields.get("unit_id"))
+    origin = _validate_origin(actor, unit, fields.get("origin"), anonymous)
+    process = current_process()
+    with unit_of_work():
+        case = Case(unit=unit, department=unit.department, author=actor, origin=origin,
+                    state=process.initial, process_name=process.name,
+                    process_version=process.version, created_at=now, updated_at=now)
+        _apply_fields(case, values)
+        db.session.add(case)
+        db.session.flush()
+        record(case, "create", None, case.state, actor, now)
+        if submit:
+            _transition(case, features.SUBMIT, {AUTHOR}, {}, actor, now)
+    return case
+
+
+def submit_anonymously(actor: User, fields: Mapping[str, Any], *,
+                       now: datetime | None = None) -> str:
+    """Hold an anonymous idea until tonight's batch (:func:`register_anonymous_submission`,
+    run by the scheduler) and return the secret for the submitter's status link.
+
+    The idea is checked now, as if it were sent to the management (a refused idea stores
+    nothing, and no case id is used up), but no case row is written: a case id or a
+    timestamp would tell when within the day it was sent. What is stored is the idea's
+    fields, the förvaltning (``department_id``) and a unit only if the sender chose one
+    (``unit_id``: a small unit can be enough to name the sender), the calendar day and the
+    status link's digest.
+    """
+    now = now or utcnow()
+    values = _validate_case_fields(fields, creating=True, unit_required=False)
+    department, unit = _anonymous_place(actor, fields)
+    _validate_origin(actor, unit, fields.get("origin"), True)
+    _check_direct_submission(department, unit, values, _day_of(now))
+    token = notifications.new_status_secret()
+    with unit_of_work():
+        db.session.add(AnonymousSubmission(
+            token_hash=notifications.status_digest(token), department_id=department.id,
+            unit_id=unit.id if unit is not None else None,
+            fields={name: value for name, value in fields.items()
+                    if name in EDITABLE_FIELDS and name in values},
+            submitted_on=_day_of(now).date()))
+    return token
+
+
+def register_anonymous_submission(submission: AnonymousSubmission) -> Case:
+    """Turn a held anonymous idea into a case dated its day; its status link now shows the
+    case. The caller commits (the scheduler's nightly batch, in random order)."""
+    department = db.session.get(Department, submission.department_id)
+    unit = (db.session.get(Unit, submission.unit_id)
+            if submission.unit_id is not None else None)
+    values = _validate_case_fields(submission.fields, creating=True, unit_required=False)
+    stamp = datetime(submission.submitted_on.year, submission.submitted_on.month,
+                     submission.submitted_on.day, tzinfo=timezone.utc)
+    case = _register_anonymous(department, unit, values, stamp)
+    db.session.add(StatusToken(token_hash=submission.token_hash, case=case))
+    db.session.delete(submission)
+    return case
+
+
+def _register_anonymous(department: Department, unit: Unit | None, values: Mapping[str, Any],
+                        stamp: datetime) -> Case:
+    """A case without author sent straight to the management, every time kept to the day;
+    it names the förvaltning and, only if the sender chose one, a unit."""
+    process = current_process()
+    case = Case(department=department, unit=unit, author=None, origin="direct_channel",
+                state=process.initial, process_name=process.name, process_version=process.version,
+                created_at=stamp, updated_at=stamp)
+    _apply_fields(case, values)
+    db.session.add(case)
+    db.session.flush()
+    _transition(case, features.SUBMIT_DIRECT, {AUTHOR}, {}, actor=None, now=stamp)
+    return case
+
+
+def _check_direct_submission(department: Department, unit: Unit | None,
+                             values: Mapping[str, Any], stamp: datetime) -> None:
+    """Refuse, as ``submit_direct`` would, an idea the management channel cannot take, on a
+    case that is never added to the session (no row, no id used up)."""
+    process = current_process()
+    probe = Case(department_id=department.id, unit_id=unit.id if unit is not None else None,
+                 origin="direct_channel", state=process.initial,
+                 process_name=process.name, process_version=process.version)
+    set_committed_value(probe, "department", department)
+    set_committed_value(probe, "unit", unit)
+    _apply_fields(probe, values)
+    try:
+        event = features.SUBMIT_DIRECT
+        facts = _facts(probe, process.event(event), process.parse_values(event, {}), stamp)
+        _check_with_diarienummer(process, probe, event, {AUTHOR}, facts)
+        process.next_state(probe.state, event)
+    except InvalidFields as exc:
+        raise ValidationFailed(exc.errors) from None
+    except Refusal as refusal:
+        raise _refusal_error(process, refusal) from None
+    finally:
+        if probe in db.session:
+            db.session.expunge(probe)
+
+
+def update_case(actor: User, case: Case, fields: Mapping[str, Any], *,
+                expected_version: int | None = None, now: datetime | None = None) -> Case:
+    """Edit the case's own fields; the change lands in the history with before and after.
+    The diarienummer follows its own rule (:func:`can_set_diarienummer`)."""
+    own = {name: value for name, value in fields.items() if name not in REGISTRY_FIELDS}
+    registry = {name: fields[name] for name in REGISTRY_FIELDS if name in fields}
+    if (own or not registry) and not access.can_edit(actor, case):
+        raise PermissionDenied(message=N_("Du får inte ändra ärendet i dess nuvarande läge."))
+    if registry and not can_set_diarienummer(actor, case):
+        raise PermissionDenied(message=N_(
+            "Bara nämndsekreteraren och förvaltningsledningen kan ange diarienumret, medan "
+            "ärendet väntar på beslut i förvaltningsledningen eller nämnden."))
+    unknown = set(own) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed({name: N_("Fältet kan inte ändras.") for name in sorted(unknown)})
+    values = _validate_case_fields(own, creating=False)
+    if registry:
+        values["diarienummer"] = checked_diarienummer(case, registry["diarienummer"])
+    _check_version(case, expected_version)
+    now = now or utcnow()
+    with unit_of_work():
+        before = _field_snapshot(case)
+        _apply_fields(case, values)
+        after = _field_snapshot(case)
+        changes = {k: {"before": before[k], "after": after[k]}
+                   for k in values if before[k] != after[k]}
+        if changes:
+            case.updated_at = now
+            record(case, "edit", case.state, case.state, actor, now, data={"changes": changes})
+    return case
+
+
+def can_set_diarienummer(user: User, case: Case) -> bool:
+    """The registrar or the management set or correct the case's diarienummer while the
+    decision is pending in the management or the nämnd (docs/decisions.md)."""
+    return (case.state in REGISTRY_STATES
+            and bool(access.roles_for(user, case) & REGISTRY_ROLES))
+
+
+def diarienummer_rule(case: Case) -> tuple[str, str]:
+    """The region's diarienummer pattern and example, or the defaults of
+    config/settings.toml [decisions] (docs/decisions.md)."""
+    region = case.department.region
+    return (region.diarienummer_pattern or current_app.config["DIARIENUMMER_PATTERN"],
+            region.diarienummer_example or current_app.config["DIARIENUMMER_EXAMPLE"])
+
+
+def checked_diarienummer(case: Case, value: Any) -> str:
+    """``value`` trimmed, if it is a diarienummer in the region's format; otherwise
+    :class:`ValidationFailed` naming the example."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationFailed({"diarienummer": (
+            N_("Ange ärendets diarienummer (t.ex. %(example)s)."),
+            {"example": diarienummer_rule(case)[1]})})
+    number = value.strip()
+    if len(number) > DIARIENUMMER_MAX:
+        raise ValidationFailed({"diarienummer": N_("Diarienumret är för långt.")})
+    failures = _diarienummer_failures(case, number)
+    if failures:
+        raise ValidationFailed({"diarienummer": [(f.message, f.params) for f in failures]})
+    return number
+
+
+def _diarienummer_failures(case: Case, number: str) -> list[Failure]:
+    pattern, example = diarienummer_rule(case)
+    return GUARDS["diarienummer_given"].check(Facts(
+        values={"diarienummer": number}, diarienummer_pattern=pattern,
+        diarienummer_example=example))
+
+
+def add_comment(actor: User, case: Case, body: Any, now: datetime | None = None) -> Comment:
+    if not isinstance(body, str) or not body.strip():
+        raise ValidationFailed({"body": N_("Skriv en kommentar.")})
+    if len(body) > TEXT_MAX:
+        raise ValidationFailed({"body": N_("Texten är för lång.")})
+    with unit_of_work():
+        comment = Comment(case=case, author=actor, body=body.strip(), created_at=now or utcnow())
+        db.session.add(comment)
+    return comment
+
+
+# ---------------------------------------------------------------- firing events
+
+def fire(case: Case, event: Any, actor: User, data: Mapping[str, Any] | None = None, *,
+         expected_version: int | None = None, now: datetime | None = None,
+         also: Callable[[], None] | None = None,
+         consent: Mapping[str, Any] | None = None) -> Case:
+    """Fire ``event`` on ``case`` as ``actor``: the only way a case changes state.
+
+    Checks the event, the actor's roles in the case's scope, the state and every guard, then
+    writes the new state and the history row in one transaction. A concurrent change to the
+    case makes this call fail with :class:`Conflict` and write nothing. ``also`` runs inside
+    the same transaction (e.g. a meeting's agenda item recording the decision).
+
+    ``merge`` into a case that ``actor`` does not own only proposes the merge and changes
+    no state (cases/merging.py); ``consent`` is how an accepted proposal fires it, and
+    is recorded on both cases' history rows.
+    """
+    if not isinstance(event, str) or not event:
+        raise ValidationFailed({"event": N_("Ange en händelse.")})
+    if event not in process_of(case).definition.events:
+        raise ValidationFailed({"event": N_("Händelsen finns inte i ärendets process.")})
+    _check_version(case, expected_version)
+    _load_unit(case)
+    if event == features.MERGE and consent is None:
+        from workflow.cases import merging  # consent-based merge builds on this module
+        if merging.propose_unless_owner(case, actor, data or {}, now=now or utcnow(),
+                                        also=also) is not None:
+            return case
+    with unit_of_work():
+        _transition(case, event, access.roles_for(actor, case), data or {}, actor,
+                    now or utcnow(), consent=consent)
+        if also is not None:
+            also()
+    return case
+
+
+def _load_unit(case: Case) -> None:
+    """The role check and the guards read the case's förvaltning and unit: when the caller
+    has not loaded them, read them by primary key (the identity map usually has them)."""
+    unloaded = inspect(case).unloaded
+    if "department" in unloaded:
+        set_committed_value(case, "department", db.session.get(Department, case.department_id))
+    if "unit" in unloaded:
+        set_committed_value(case, "unit", db.session.get(Unit, case.unit_id)
+                            if case.unit_id is not None else None)
+
+
+def checked_event(case: Case, event: str, actor: User, data: Mapping[str, Any],
+                  now: datetime) -> dict[str, Any]:
+    """The event's values if ``actor`` may fire it on ``case`` now (roles, state and every
+    guard); otherwise the error :func:`fire` would raise. Changes nothing."""
+    _load_unit(case)
+    return _checked(case, event, access.roles_for(actor, case), data, actor, now)[0]
+
+
+def _checked(case: Case, event: str, roles: set[str], data: Mapping[str, Any],
+             actor: User | None, now: datetime) -> tuple[dict[str, Any], Facts, str]:
+    process = process_of(case)
+    try:
+        values = {name: clean_text(value) if isinstance(value, str) else value
+                  for name, value in process.parse_values(event, data).items()}
+        _check_planned_year(values.get("planned_year"))
+        _check_event_values(values)
+        facts = _facts(case, process.event(event), values, now, actor)
+        _check_with_diarienummer(process, case, event, roles, facts)
+        new_state = process.next_state(case.state, event)
+    except InvalidFields as exc:
+        raise ValidationFailed(exc.errors) from None
+    except Refusal as refusal:
+        raise _refusal_error(process, refusal) from None
+    return values, facts, new_state
+
+
+def _transition(case: Case, event: str, roles: set[str], data: Mapping[str, Any],
+                actor: User | None, now: datetime,
+                consent: Mapping[str, Any] | None = None) -> None:
+    process = process_of(case)
+    values, facts, new_state = _checked(case, event, roles, data, actor, now)
+    old_state = case.state
+    case.state = new_state
+    case.updated_at = now
+    for field_name, column in EVENT_FIELDS_ON_CASE.items():
+        value = values.get(field_name)
+        if value is not None:
+            setattr(case, column, int(value) if isinstance(value, Decimal) else value)
+    data = _jsonable(values)
+    if event in features.COMMITTEE_DECISION_EVENTS:  # the nämnd is the förvaltning's own
+        data["committee"] = case.department.committee_name
+        if case.diarienummer:  # the decision names the registered case (docs/decisions.md)
+            data.setdefault("diarienummer", case.diarienummer)
+    if "within_delegation" in process.event(event).guards:
+        # The decision names the delegation point it was taken under (docs/delegation.md).
+        from workflow.delegation import service as delegation
+        data["delegation"] = delegation.record_of(
+            delegation_rules.verdict_of(facts),
+            delegation.facts_for(case.department, facts.today)["_order_version"],
+            facts.prisbasbelopp_sek)
+    if consent:  # an accepted merge proposal: who proposed and who accepted
+        data["consent"] = dict(consent)
+    entry = record(case, event, old_state, new_state, actor, now,
+                   comment=_main_text(process.event(event), values), data=data)
+    if case.merged_into is not None and event == features.MERGE:
+        # The other case's history shows what joined it, so the link runs both ways.
+        record(case.merged_into, "merged_in", case.merged_into.state, case.merged_into.state,
+               actor, now, comment=entry.comment,
+               data={"case": case.id, "title": case.title,
+                     **({"consent": dict(consent)} if consent else {})})
+    db.session.flush()
+    notifications.case_changed(case, entry, now)
+
+
+def _check_with_diarienummer(process: Process, case: Case, event: str, roles: set[str],
+                             facts: Facts) -> None:
+    """The process's own check, and a diarienummer given with an event whose guards do not
+    check it (escalate) must also follow the region's format (docs/decisions.md)."""
+    number = facts.values.get("diarienummer")
+    extra = (_diarienummer_failures(case, number) if number
+             and "diarienummer_given" not in process.event(event).guards else [])
+    try:
+        process.check(case.state, event, roles, facts)
+    except Refusal as refusal:
+        if refusal.kind == "guard":
+            refusal.failures.extend(extra)
+        raise
+    if extra:
+        raise Refusal("guard", extra)
+
+
+def _check_planned_year(year: Decimal | None) -> None:
+    if year is not None and (year != int(year) or int(year) not in PLANNED_YEARS):
+        raise ValidationFailed({"planned_year": N_("Ange ett årtal, t.ex. 2028.")})
+
+
+def _check_event_values(values: dict[str, Any]) -> None:
+    """Event fields that become columns of the case: whole kronor, a trimmed diarienummer."""
+    cost = values.get("actual_cost_sek")
+    if cost is not None and (cost != int(cost) or not 0 <= cost <= MAX_COST_SEK):
+        raise ValidationFailed({"actual_cost_sek": N_("Ange ett belopp i hela kronor.")})
+    if "diarienummer" in values:
+        number = str(values["diarienummer"] or "").strip()
+        if len(number) > 60:
+            raise ValidationFailed({"diarienummer": N_("Diarienumret är för långt.")})
+        if number:
+            values["diarienummer"] = number
+        else:
+            del values["diarienummer"]
+
+
+def _refusal_error(process: Process, refusal: Refusal) -> ServiceError:
+    errors = {"role": PermissionDenied, "state": InvalidState, "guard": GuardFailed,
+              "event": InvalidState}
+    return errors[refusal.kind]([_with_labels(process, f) for f in refusal.failures])
+
+
+def _with_labels(process: Process, failure: Failure) -> Failure:
+    """Show events and states by their labels in the user's language, not their identifiers."""
+    params = dict(failure.params)
+    events, states = process.definition.events, process.definition.states
+    if params.get("event") in events:
+        params["event"] = localized(events[params["event"]].label)
+    if params.get("state") in states:
+        params["state"] = localized(states[params["state"]].label)
+    return Failure(failure.code, failure.message, params)
+
+
+def _facts(case: Case, event: EventSpec, values: Mapping[str, Any], now: datetime,
+           actor: User | None = None) -> Facts:
+    department = case.department
+    today = _local_day(now)
+    dossier_view, unreported, delegation_facts = None, 0, {}
+    if {"dossier_complete", "within_delegation"} & set(event.guards):
+        from workflow.dossier import service as dossier  # the dossier service builds on this module
+        dossier_view = dossier.view(case, today)
+    if "within_delegation" in event.guards:
+        from workflow.delegation import service as delegation  # likewise
+        delegation_facts = delegation.facts_for(department, today)
+    if "benefits_followed_up" in event.guards:
+        from workflow.follow_up import service as follow_up  # likewise
+        unreported = follow_up.unreported_count(case)
+    limit = department.delegation_limit_sek
+    if limit is None:
+        limit = current_app.config["DEFAULT_DELEGATION_LIMIT_SEK"]
+    region = department.region
+    return Facts(
+        case_id=case.id, title=case.title, need=case.need, effect=case.effect,
+        # An anonymous idea may name only its förvaltning (docs/threat-model.md).
+        unit_given=case.unit_id is not None or case.origin == "direct_channel",
+        origin=case.origin,
+        cost_estimate_sek=case.cost_estimate_sek, direction_given=case.direction is not None,
+        delegation_limit_sek=limit, values=values,
+        target=_target_ref(case, values.get("target_case"), actor),
+        unreported_checkpoints=unreported,
+        total_cost_sek=dossier_view.total_cost_sek if dossier_view else None,
+        dossier_failures=tuple(dossier_view.failures) if dossier_view else None,
+        today=today,
+        diarienummer=case.diarienummer,
+        diarienummer_pattern=(region.diarienummer_pattern
+                              or current_app.config["DIARIENUMMER_PATTERN"]),
+        diarienummer_example=(region.diarienummer_example
+                              or current_app.config["DIARIENUMMER_EXAMPLE"]),
+        memo_proposal_given=bool(case.memo is not None and case.memo.proposal.strip())
+        if "memo_proposal_given" in event.guards else False,
+        actual_cost_sek=case.actual_cost_sek,
+        delegation_points=delegation_facts.get("delegation_points"),
+        prisbasbelopp_sek=delegation_facts.get("prisbasbelopp_sek"),
+        contract_value_sek=dossier_view.contract_value_sek if dossier_view else None,
+        has_dossier=bool(dossier_view and dossier_view.exists),
+        personal_data_level=dossier_view.personal_data_level if dossier_view else None,
+    )
+
+
+def _local_day(moment: datetime) -> date:
+    """The calendar day of ``moment`` in the organisation's time zone."""
+    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Stockholm"
+    return moment.astimezone(ZoneInfo(zone)).date()
+
+
+def _target_ref(case: Case, target_id: int | None, actor: User | None) -> CaseRef | None:
+    """The merge target as the guard may know it: whether it is final, and whether it lies
+    within the actor's reach (visible to the actor, the same förvaltning, no draft)."""
+    target_id = as_id(target_id)  # an id beyond the column's range names no case
+    target = (db.session.get(Case, target_id, options=CASE_LOADS)
+              if target_id is not None else None)
+    if target is None:
+        return None
+    process = process_of(target)
+    mergeable = (actor is not None and access.can_view(actor, target)
+                 and target.department_id == case.department_id
+                 and target.state != process.definition.initial)
+    return CaseRef(id=target.id, final=process.state(target.state).final, mergeable=mergeable)
+
+
+def record(case: Case, event: str, from_state: str | None, to_state: str, actor: User | None,
+           now: datetime, comment: str | None = None, data: dict | None = None) -> CaseEvent:
+    entry = CaseEvent(case=case, event=event, from_state=from_state, to_state=to_state,
+                      actor=actor, at=now, comment=comment, data=data or {})
+    db.session.add(entry)
+    return entry
+
+
+def _main_text(event: EventSpec, values: Mapping[str, Any]) -> str | None:
+    texts = [values[f.name] for f in event.fields if f.type == "text" and values.get(f.name)]
+    return values.get("comment") or (texts[0] if texts else None)
+
+
+def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
+    def convert(value: Any) -> Any:
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return int(value) if value == value.to_integral_value() else str(value)
+        return value
+    return {k: convert(v) for k, v in values.items() if v is not None}
+
+
+def _check_version(case: Case, expected_version: Any) -> None:
+    if expected_version is None:
+        return
+    if not _is_id(expected_version):
+        raise ValidationFailed({"version": N_("Ange ärendets version som ett heltal.")})
+    if int(expected_version) != case.version:
+        raise Conflict()
+
+
+# ---------------------------------------------------------------- validation
+
+def _validate_case_fields(fields: Mapping[str, Any], creating: bool,
+                          unit_required: bool = True) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for name in EDITABLE_FIELDS:
+        if name not in fields:
+            continue
+        try:
+            values[name] = _CHECKS[name](fields[name])
+        except ValueError as exc:
+            errors[name] = str(exc)
+    if creating and not values.get("title") and "title" not in errors:
+        errors["title"] = N_("Ge idén en rubrik.")
+    if creating and unit_required and not _is_id(fields.get("unit_id")):
+        errors["unit_id"] = N_("Välj en enhet.")
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def _text(max_length: int, required: bool = False, multiline: bool = True):
+    def check(value: Any) -> str:
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise ValueError("Ange en text.")
+        value = clean_text(value, multiline).strip()  # no control characters (exports, NUL)
+        if required and not value:
+            raise ValueError("Fältet får inte vara tomt.")
+        if len(value) > max_length:
+            raise ValueError("Texten är för lång.")
+        return value
+    return check
+
+
+def _whole_kronor(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("Ange ett belopp i hela kronor.")
+    if value < 0:
+        raise ValueError("Beloppet kan inte vara negativt.")
+    if value > MAX_COST_SEK:
+        raise ValueError("Beloppet är orimligt stort.")
+    return value
+
+
+def _direction(value: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if (not isinstance(value, Mapping) or set(value) != {"focus", "reach"}
+            or not all(isinstance(value[key], str) for key in ("focus", "reach"))
+            or value["focus"] not in DIRECTION_FOCUS or value["reach"] not in DIRECTION_REACH):
+        raise ValueError(N_("Ange inriktning som focus (efficiency/innovation) och reach "
+                            "(internal/external)."))
+    return {"focus": value["focus"], "reach": value["reach"]}
+
+
+def _date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(N_("Ange ett datum som ÅÅÅÅ-MM-DD."))
+
+
+_CHECKS = {
+    "planned_go_live": _date,
+    "actual_cost_sek": _whole_kronor,
+    "title": _text(TITLE_MAX, required=True, multiline=False),
+    "need": _text(TEXT_MAX),
+    "effect": _text(TEXT_MAX),
+    "cost_estimate_sek": _whole_kronor,
+    "direction": _direction,
+}
+
+
+def _apply_fields(case: Case, values: Mapping[str, Any]) -> None:
+    for name, value in values.items():
+        if name == "direction":
+            case.direction_focus = value["focus"] if value else None
+            case.direction_reach = value["reach"] if value else None
+        else:
+            setattr(case, name, value)
+
+
+def _field_snapshot(case: Case) -> dict[str, Any]:
+    snapshot = {name: getattr(case, name) for name in (*EDITABLE_FIELDS, *REGISTRY_FIELDS)}
+    if snapshot["planned_go_live"] is not None:  # history data is JSON
+        snapshot["planned_go_live"] = snapshot["planned_go_live"].isoformat()
+    return snapshot
+
+
+def _unit_in_region(actor: User, unit_id: Any) -> Unit:
+    unit = db.session.get(Unit, int(unit_id)) if _is_id(unit_id) else None
+    if unit is None or unit.department.region_id != actor.region_id:
+        raise ValidationFailed({"unit_id": N_("Välj en enhet som finns.")})
+    if unit.is_closed:
+        raise ValidationFailed({"unit_id": N_("Enheten är stängd. Välj en annan enhet.")})
+    return unit
+
+
+def _anonymous_place(actor: User, fields: Mapping[str, Any]) -> tuple[Department, Unit | None]:
+    """Where an anonymous idea belongs: the förvaltning, or a unit the sender actively chose
+    (docs/threat-model.md). A unit given decides the förvaltning; one given with another
+    förvaltning is refused rather than guessed."""
+    unit_id, department_id = fields.get("unit_id"), fields.get("department_id")
+    if unit_id not in (None, ""):
+        unit = _unit_in_region(actor, unit_id)
+        if department_id not in (None, "") and as_id(department_id) != unit.department_id:
+            raise ValidationFailed({"unit_id": N_("Enheten hör inte till den förvaltning du "
+                                                  "valde.")})
+        return unit.department, unit
+    department = (db.session.get(Department, as_id(department_id))
+                  if as_id(department_id) is not None else None)
+    if department is None or department.region_id != actor.region_id:
+        raise ValidationFailed({"department_id": N_("Välj vilken förvaltning idén gäller.")})
+    if department.is_closed:
+        raise ValidationFailed({"department_id": N_("Förvaltningen är stängd. Välj en annan.")})
+    return department, None
+
+
+def _validate_origin(actor: User, unit: Unit | None, origin: Any, anonymous: bool) -> str:
+    if anonymous:
+        if origin not in (None, "direct_channel"):
+            raise ValidationFailed({"origin": N_("En anonym idé kommer alltid via direktkanalen.")})
+        return "direct_channel"
+    origin = origin or "staff_idea"
+    if origin not in ORIGINS or origin == "direct_channel":
+        raise ValidationFailed({"origin": N_("Välj ett av ursprungen.")})
+    if origin not in STAFF_ORIGINS and not access.has_role_for_unit(actor, unit, LEADING_ROLES):
+        raise ValidationFailed({"origin": N_("Bara verksamhetsutvecklare, ledning och "
+                                             "nämndsekreterare kan registrera detta ursprung.")})
+    return origin
+
+
+def _is_id(value: Any) -> bool:
+    return as_id(value) is not None
+
+
+def _day_of(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)

@@ -1,0 +1,1 @@
+"""The digitaliseringsråd's scoring and ranking of proposals (docs/prioritisation.md)."""

@@ -1,0 +1,1 @@
+"""The delegationsordning as data and the anmälan av delegationsbeslut (docs/delegation.md)."""

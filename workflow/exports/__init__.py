@@ -1,0 +1,1 @@
+"""Exports of the cases and dossiers a user may see (CSV, Excel)."""

@@ -1,0 +1,1 @@
+"""Benefit follow-up (nyttorealisering) after go-live (docs/follow-up.md)."""

@@ -1,0 +1,1 @@
+"""Meetings: APT, digitaliseringsråd and ledningsgrupp, their agendas, decisions and minutes."""

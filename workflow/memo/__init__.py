@@ -1,0 +1,1 @@
+"""The tjänsteutlåtande (decision memo) built from the case and its dossier."""

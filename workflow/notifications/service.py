@@ -1,0 +1,371 @@
+"""Notifications: telling people what happened and what waits for them.
+
+Each notification has a unique key, so whatever creates it (an event, a job run twice, a
+job catching up after downtime) can never create it twice. The scheduler process sends the
+emails; web processes only write rows.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from workflow.models import (
+    AnonymousSubmission,
+    Case,
+    CaseEvent,
+    CaseFollower,
+    InfoObject,
+    Notification,
+    NotificationSettings,
+    StatusToken,
+    User,
+    utcnow,
+)
+from workflow.platform.extensions import db
+from workflow.processes.registry import process_of, registry
+from workflow.states import features
+from workflow.states.i18n import N_
+from workflow.states.roles import ROLES
+
+RULES_KEY = "workflow.notification_rules"
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+EMAIL_MODES = ("immediate", "digest")
+KINDS: dict[str, str] = {
+    "status": N_("Ändringar i idéer jag har lämnat"),
+    "followed": N_("Ändringar i ärenden jag följer"),
+    "reminder": N_("Påminnelser om ärenden som väntar på mig"),
+    "escalation": N_("Ärenden som har väntat för länge"),
+    "follow_up": N_("Uppföljning av nytta"),
+    "review": N_("Årlig översyn av klassning"),
+    "digest": N_("Veckosammanfattning av Att göra"),
+    "meeting": N_("Påminnelser om möten med dagordning"),
+}
+SYSTEM_EVENTS = ("reminder", "escalation")
+
+
+class RulesError(ValueError):
+    def __init__(self, source: str, entry: str, problem: str, fix: str):
+        super().__init__(f"{source}: {entry}: {problem}. {fix}")
+
+
+@dataclass(frozen=True)
+class Escalation:
+    after_days: int
+    to_roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rules:
+    reminders: bool
+    escalation: Mapping[str, Escalation]
+    checkpoint_months: tuple[int, ...]
+    review_months: int
+    review_roles: tuple[str, ...]
+    digest_weekday: int
+    digest_hour: int
+    email_enabled: bool
+    email_mode: str
+
+
+def load_rules(path: Path, states: Iterable[str]) -> Rules:
+    """Read config/notifications.toml; a broken file stops start-up naming the entry."""
+    source = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(source, "TOML", f"cannot be parsed ({exc})", "Fix the syntax.") from exc
+    known_states = set(states)
+    escalation = {}
+    for state, item in raw.get("escalation", {}).items():
+        entry = f"[escalation.{state}]"
+        if state not in known_states:
+            raise RulesError(source, entry, f"unknown state '{state}'",
+                             "Name a state of the process definition.")
+        escalation[state] = Escalation(
+            after_days=_positive(item.get("after_days"), source, f"{entry}.after_days"),
+            to_roles=_roles(item.get("to_roles"), source, f"{entry}.to_roles"))
+    digest, email = raw.get("digest", {}), raw.get("email", {})
+    weekday = str(digest.get("weekday", "monday")).lower()
+    if weekday not in WEEKDAYS:
+        raise RulesError(source, "[digest].weekday", f"unknown day '{weekday}'",
+                         f"Use one of: {', '.join(WEEKDAYS)}.")
+    hour = digest.get("hour", 7)
+    if not isinstance(hour, int) or not 0 <= hour <= 23:
+        raise RulesError(source, "[digest].hour", "must be a whole hour 0-23", "Write e.g. 7.")
+    mode = email.get("mode", "immediate")
+    if mode not in EMAIL_MODES:
+        raise RulesError(source, "[email].mode", f"unknown mode '{mode}'",
+                         "Use 'immediate' or 'digest'.")
+    months = raw.get("benefit_follow_up", {}).get("checkpoint_months", [6, 12])
+    review = raw.get("annual_review", {})
+    return Rules(
+        reminders=bool(raw.get("reminders", {}).get("enabled", True)), escalation=escalation,
+        checkpoint_months=tuple(_positive(m, source, "[benefit_follow_up]") for m in months),
+        review_months=_positive(review.get("months", 12), source, "[annual_review].months"),
+        review_roles=_roles(review.get("to_roles", ["security"]), source,
+                            "[annual_review].to_roles"),
+        digest_weekday=WEEKDAYS.index(weekday), digest_hour=hour,
+        email_enabled=bool(email.get("enabled", True)), email_mode=mode)
+
+
+def _positive(value: Any, source: str, entry: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise RulesError(source, entry, "must be a whole number from 1", "Write e.g. 14.")
+    return value
+
+
+def _roles(value: Any, source: str, entry: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise RulesError(source, entry, "must be a non-empty list of roles",
+                         'Write e.g. ["management"].')
+    for role in value:
+        if role not in ROLES:
+            raise RulesError(source, entry, f"unknown role '{role}'",
+                             f"Use one of: {', '.join(ROLES)}.")
+    return tuple(value)
+
+
+def rules() -> Rules:
+    return current_app.extensions[RULES_KEY]
+
+
+# ---------------------------------------------------------------- creating notifications
+
+def settings_for(user: User) -> NotificationSettings:
+    found = db.session.get(NotificationSettings, user.id)
+    if found is not None:
+        return found
+    defaults = rules()
+    return NotificationSettings(user_id=user.id, email_enabled=defaults.email_enabled,
+                                email_mode=defaults.email_mode, email_kinds=list(KINDS))
+
+
+def notify(user: User, kind: str, key: str, subject: str, body: str, *,
+           case: Case | None = None, now: datetime | None = None) -> Notification | None:
+    """Create the notification unless one with ``key`` exists; returns the new one or None."""
+    if db.session.scalar(select(Notification.id).where(Notification.key == key)) is not None:
+        return None
+    settings = settings_for(user)
+    wants_email = settings.email_enabled and user.email and kind in (settings.email_kinds or KINDS)
+    notification = Notification(
+        key=key, user=user, case=case, kind=kind, subject=subject, body=body,
+        created_at=now or utcnow(),
+        email_mode=("immediate" if kind == "digest" else settings.email_mode)
+        if wants_email else None)
+    try:
+        with db.session.begin_nested():
+            db.session.add(notification)
+    except IntegrityError:  # another process created it a moment ago
+        return None
+    return notification
+
+
+def case_changed(case: Case, entry: CaseEvent, now: datetime) -> int:
+    """Tell the submitter and the followers about a change of state (in the same
+    transaction as the change). An anonymous submitter follows through the status link."""
+    if entry.from_state == entry.to_state:
+        return 0
+    process = process_of(case)
+    event = process.definition.events.get(entry.event)
+    label = event.label.sv if event else entry.event
+    state = process.state(case.state)
+    subject = f"Ärende {case.id}: {label}"
+    if entry.event in COMMITTEE_DECISIONS:
+        subject = f"Ärende {case.id}: nämndens beslut, {COMMITTEE_DECISIONS[entry.event]}"
+    lines = [case.title, "", f"Nytt läge: {state.label.sv}. {state.plain.sv}"]
+    if entry.event in COMMITTEE_DECISIONS:
+        lines += ["", _committee_line(entry)]
+    if entry.comment:
+        lines += ["", f"{_comment_heading(entry.event)}: {entry.comment}"]
+    if entry.event == features.MERGE and case.merged_into is not None:
+        target = case.merged_into
+        lines += ["", f"Idén drivs vidare i ärende {target.id}: {target.title}. Följ det ärendet "
+                      "om du vill få veta hur det går."]
+    body = "\n".join(lines)
+    created = 0
+    for user_id, (user, kind) in _recipients(case).items():
+        if entry.actor_id == user_id:
+            continue  # they did it themselves
+        if notify(user, kind, f"event:{entry.id}:user:{user_id}", subject, body,
+                  case=case, now=now):
+            created += 1
+    return created
+
+
+def _comment_heading(event: str) -> str:
+    return {features.REJECT: "Motivering", features.DECIDE_NO: "Beslut",
+            features.DECIDE_YES: "Beslut", features.REMIT: "Det nämnden vill ha utrett",
+            features.RETURN: "Kommentar", features.MERGE: "Kommentar"}.get(event, "Kommentar")
+
+
+# How the nämnd's decision reads in the (Swedish) message, e.g. "Nämndens beslut: återremiss
+# (Socialnämnden, sammanträdet 2026-11-18, § 87, diarienummer SON 2026/123)." (docs/decisions.md)
+COMMITTEE_DECISIONS = {features.DECIDE_YES: "bifall", features.DECIDE_NO: "avslag",
+                       features.REMIT: "återremiss"}
+
+
+def _committee_line(entry: CaseEvent) -> str:
+    data = entry.data or {}
+    parts = [data.get("committee") or "nämnden",
+             f"sammanträdet {data.get('meeting_date') or '—'}",
+             data.get("decision_reference") or "§ —"]
+    if data.get("diarienummer"):
+        parts.append(f"diarienummer {data['diarienummer']}")
+    return f"Nämndens beslut: {COMMITTEE_DECISIONS[entry.event]} ({', '.join(parts)})."
+
+
+def _recipients(case: Case) -> dict[int, tuple[User, str]]:
+    """The submitter ("status"), then the active followers ("followed"), read in one query."""
+    followers = select(CaseFollower.user_id).where(CaseFollower.case_id == case.id)
+    wanted = User.id.in_(followers) & User.is_active_user.is_(True)
+    if case.author_id is not None:
+        wanted = wanted | (User.id == case.author_id)
+    people = list(db.session.scalars(select(User).where(wanted)))
+    recipients = {user.id: (user, "status") for user in people if user.id == case.author_id}
+    for user in people:
+        recipients.setdefault(user.id, (user, "followed"))
+    return recipients
+
+
+# ---------------------------------------------------------------- reading and settings
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def recent(user: User, limit: int = 50) -> list[Notification]:
+    query = (select(Notification).where(Notification.user_id == user.id)
+             .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+    return list(db.session.scalars(query))
+
+
+def mark_read(user: User, notification_id: int | None = None, now: datetime | None = None) -> int:
+    query = select(Notification).where(Notification.user_id == user.id,
+                                       Notification.read_at.is_(None))
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    rows = list(db.session.scalars(query))
+    for row in rows:
+        row.read_at = now or utcnow()
+    db.session.commit()
+    return len(rows)
+
+
+def save_settings(user: User, *, email_enabled: bool, email_mode: str,
+                  email_kinds: Iterable[str]) -> NotificationSettings:
+    from workflow.platform.errors import ValidationFailed
+    kinds = list(email_kinds)
+    if email_mode not in EMAIL_MODES:
+        raise ValidationFailed({"email_mode": N_("Välj ett av alternativen.")})
+    if any(kind not in KINDS for kind in kinds):
+        raise ValidationFailed({"email_kinds": N_("Välj ett av alternativen.")})
+    settings = db.session.get(NotificationSettings, user.id) or NotificationSettings(
+        user_id=user.id)
+    settings.email_enabled, settings.email_mode, settings.email_kinds = (
+        email_enabled, email_mode, kinds)
+    db.session.add(settings)
+    db.session.commit()
+    return settings
+
+
+def is_following(user: User, case: Case) -> bool:
+    return db.session.get(CaseFollower, (case.id, user.id)) is not None
+
+
+def follow(user: User, case: Case, follow: bool = True) -> None:
+    existing = db.session.get(CaseFollower, (case.id, user.id))
+    if follow and existing is None:
+        db.session.add(CaseFollower(case_id=case.id, user_id=user.id))
+    elif not follow and existing is not None:
+        db.session.delete(existing)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a double click from two tabs
+        db.session.rollback()
+
+
+# ---------------------------------------------------------------- anonymous status links
+
+def issue_status_token(case: Case) -> str:
+    """A secret link for an anonymous submitter, shown once; only its digest is kept."""
+    token = new_status_secret()
+    db.session.add(StatusToken(token_hash=_digest(token), case=case))
+    return token
+
+
+def new_status_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def status_digest(token: str) -> str:
+    return _digest(token)
+
+
+def case_for_status_token(token: str) -> Case | None:
+    if not token or len(token) > 100:
+        return None
+    row = db.session.get(StatusToken, _digest(token))
+    return row.case if row else None
+
+
+def is_held_submission(token: str) -> bool:
+    """True while the anonymous idea behind ``token`` waits for tonight's batch."""
+    if not token or len(token) > 100:
+        return False
+    return db.session.get(AnonymousSubmission, _digest(token)) is not None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------- helpers for the jobs
+
+def local_time(moment: datetime) -> datetime:
+    return moment.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def digest_moment(now: datetime) -> datetime:
+    """This week's digest time (local), so a scheduler that was down catches up later."""
+    local = local_time(now)
+    monday = (local - timedelta(days=local.weekday())).replace(
+        hour=rules().digest_hour, minute=0, second=0, microsecond=0)
+    return monday + timedelta(days=rules().digest_weekday)
+
+
+def objects_due_for_review(now: datetime) -> list[InfoObject]:
+    limit = add_months(local_time(now).date(), -rules().review_months)
+    query = select(InfoObject).where((InfoObject.last_review.is_(None))
+                                     | (InfoObject.last_review < limit))
+    return list(db.session.scalars(query))
+
+
+def states_with_targets() -> dict[str, int]:
+    targets: dict[str, int] = {}
+    for process in registry().all():
+        for state in process.definition.states.values():
+            if state.target_days:
+                targets.setdefault(state.name, state.target_days)
+    return targets

@@ -1,0 +1,279 @@
+"""The scheduler's jobs. Each works out from the database what is due at ``now`` and is
+idempotent: every notification it creates has a unique key, so a second run sends nothing
+new, and a run after downtime catches up with everything that fell due meanwhile."""
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from sqlalchemy import func, or_, select
+
+from workflow.cases import access
+from workflow.cases.service import list_cases, record, register_anonymous_submission
+from workflow.models import (
+    AnonymousSubmission,
+    Case,
+    CaseEvent,
+    Dossier,
+    Notification,
+    RoleAssignment,
+    User,
+    local_today,
+)
+from workflow.notifications import service as notifications
+from workflow.platform.errors import ServiceError
+from workflow.platform.extensions import db
+from workflow.processes.registry import process_of
+from workflow.states import features
+
+log = logging.getLogger("workflow.jobs")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    run: Callable[[datetime], int]  # returns how many notifications it created or sent
+    every_minutes: int
+
+
+def run_job(name: str, now: datetime) -> int:
+    """Run one job in the current app context; the caller supplies the clock."""
+    return SCHEDULE[name].run(now)
+
+
+# ---------------------------------------------------------------- (a) overdue cases
+
+def overdue_scan(now: datetime) -> int:
+    """Remind whoever may act on a case past its state's target time; escalate later."""
+    rules, created = notifications.rules(), 0
+    for case, entered_at in _cases_with_entry_time(list(notifications.states_with_targets())):
+        state = process_of(case).state(case.state)
+        if not state.target_days or now < entered_at + timedelta(days=state.target_days):
+            continue
+        waited = (now - entered_at).days
+        stamp = entered_at.strftime("%Y%m%dT%H%M%S")
+        if rules.reminders:
+            created += _alert(case, "reminder", state.waiting_for, f"reminder:{case.id}:{stamp}",
+                              f"Ärende {case.id} väntar på dig",
+                              f"{case.title}\n\nÄrendet har varit i läget {state.label.sv} i "
+                              f"{waited} dagar; målet är {state.target_days} dagar.", now, waited)
+        escalation = rules.escalation.get(case.state)
+        if escalation and now >= entered_at + timedelta(days=state.target_days
+                                                        + escalation.after_days):
+            created += _alert(case, "escalation", escalation.to_roles,
+                              f"escalation:{case.id}:{stamp}",
+                              f"Ärende {case.id} har väntat för länge",
+                              f"{case.title}\n\nÄrendet har varit i läget {state.label.sv} i "
+                              f"{waited} dagar, långt över målet {state.target_days} dagar. "
+                              f"Se till att någon tar hand om det.", now, waited)
+    db.session.commit()
+    return created
+
+
+def _cases_with_entry_time(states: list[str]) -> list[tuple[Case, datetime]]:
+    """Each case in ``states`` with the moment it entered its current state."""
+    entered = (select(CaseEvent.case_id, func.max(CaseEvent.at).label("entered_at"))
+               .join(Case, Case.id == CaseEvent.case_id)
+               .where(CaseEvent.to_state == Case.state,
+                      or_(CaseEvent.from_state.is_(None),
+                          CaseEvent.from_state != CaseEvent.to_state))
+               .group_by(CaseEvent.case_id).subquery())
+    query = (select(Case, entered.c.entered_at).join(entered, entered.c.case_id == Case.id)
+             .where(Case.state.in_(states)).order_by(Case.id))
+    return [(case, _aware(at)) for case, at in db.session.execute(query)]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _alert(case: Case, kind: str, roles, key: str, subject: str, body: str, now: datetime,
+           waited: int) -> int:
+    people = access.users_acting_on(case, roles)
+    sent = [p for p in people
+            if notifications.notify(p, kind, f"{key}:{p.id}", subject, body, case=case, now=now)]
+    if sent:
+        record(case, kind, case.state, case.state, None, now,
+               data={"to_ids": [p.id for p in sent], "days": waited})  # ids: names can be erased
+    return len(sent)
+
+
+# ---------------------------------------------------------------- (b) benefit checkpoints
+
+def benefit_checkpoints(now: datetime) -> int:
+    """At each checkpoint after go-live, ask for the benefit to be followed up."""
+    today = notifications.local_time(now).date()
+    query = (select(Case, Dossier).join(Dossier, Dossier.case_id == Case.id)
+             .where(Case.state == features.FOLLOW_UP, Case.go_live_date.is_not(None),
+                    Dossier.benefit.is_not(None)))
+    created = 0
+    for case, dossier in db.session.execute(query):
+        people = access.users_acting_on(case, ("developer",))
+        for number, benefit in enumerate(dossier.benefit.get("benefits", []), start=1):
+            for checkpoint in benefit.get("checkpoints", []):
+                months = checkpoint["months_after_go_live"]
+                if today < notifications.add_months(case.go_live_date, months):
+                    continue
+                body = (f"{case.title}\n\nNytta {number}: {benefit.get('description', '')}\n"
+                        f"Indikator: {benefit.get('indicator') or '—'}; nuläge "
+                        f"{benefit.get('baseline') or '—'}; mål efter {months} månader: "
+                        f"{checkpoint.get('target') or '—'}.\n"
+                        f"Ansvarig för uppföljningen: {benefit.get('follow_up_owner') or '—'}.")
+                for person in people:
+                    created += notifications.notify(
+                        person, "follow_up", f"checkpoint:{case.id}:{number}:{months}:{person.id}",
+                        f"Följ upp nyttan i ärende {case.id} ({months} månader efter driftstart)",
+                        body, case=case, now=now) is not None
+    db.session.commit()
+    return created
+
+
+# ---------------------------------------------------------------- (c) annual review
+
+def annual_review(now: datetime) -> int:
+    """Objects whose classification and risk analysis are due for their yearly review."""
+    created = 0
+    roles = notifications.rules().review_roles
+    for obj in notifications.objects_due_for_review(now):
+        region_id = obj.department.region_id if obj.department else None
+        people = (access.users_holding(roles, region_id=region_id,
+                                       department_id=obj.department_id)
+                  if region_id else _holders_anywhere(roles))
+        reviewed = obj.last_review.isoformat() if obj.last_review else "aldrig"
+        for person in people:
+            created += notifications.notify(
+                person, "review", f"review:{obj.id}:{reviewed}:{person.id}",
+                f"Dags för årlig översyn: {obj.name}",
+                f"Klassning och riskanalys för {obj.name} ses över en gång om året. Senaste "
+                f"översyn: {reviewed}. Objektägare: {obj.owner or '—'}.", now=now) is not None
+    db.session.commit()
+    return created
+
+
+def _holders_anywhere(roles) -> list[User]:
+    query = (select(User).join(RoleAssignment).where(RoleAssignment.role.in_(list(roles)),
+                                                    RoleAssignment.valid_on(local_today()),
+                                                    User.is_active_user.is_(True)).distinct())
+    return list(db.session.scalars(query))
+
+
+# ---------------------------------------------------------------- (d) weekly digest
+
+def weekly_digest(now: datetime) -> int:
+    """Once a week, from the configured moment on, each person's Att göra in one message."""
+    moment = notifications.digest_moment(now)
+    if notifications.local_time(now) < moment:
+        return 0
+    year, week, _ = moment.isocalendar()
+    created = 0
+    for person in db.session.scalars(select(User).where(User.is_active_user.is_(True))):
+        todo = list_cases(person, todo=True, per_page=50)
+        waiting = _digest_notifications(person)
+        if not todo.total and not waiting:
+            continue
+        lines = [f"{todo.total} ärenden väntar på dig."]
+        lines += [f"- Ärende {c.id}: {c.title}" for c in todo.items]
+        created += notifications.notify(
+            person, "digest", f"digest:{person.id}:{year}-W{week:02d}",
+            f"Veckosammanfattning: {todo.total} ärenden väntar på dig", "\n".join(lines),
+            now=now) is not None
+    db.session.commit()
+    return created
+
+
+def _digest_notifications(person: User) -> list[Notification]:
+    query = select(Notification).where(Notification.user_id == person.id,
+                                       Notification.email_mode == "digest",
+                                       Notification.emailed_at.is_(None))
+    return list(db.session.scalars(query))
+
+
+# ---------------------------------------------------------------- sending email
+
+def deliver_email(now: datetime) -> int:
+    """Send the emails that are due; each is marked sent at once, so nothing goes twice.
+
+    A temporary failure (server away) stops this run and leaves the rest for the next one;
+    a permanent one (no or refused address) marks that message done and goes on."""
+    from workflow.notifications import mail
+    query = (select(Notification).where(Notification.email_mode == "immediate",
+                                        Notification.emailed_at.is_(None))
+             .order_by(Notification.id).limit(200))
+    sent = 0
+    for notification in list(db.session.scalars(query)):
+        person = notification.user
+        bundled = _digest_notifications(person) if notification.kind == "digest" else []
+        try:
+            if person.email:
+                mail.send(person.email, *_render(mail, notification, bundled))
+                sent += 1
+        except mail.MailError as error:
+            log.warning("email %s to user %s failed: %s", notification.id, person.id, error)
+            if error.temporary:
+                db.session.rollback()
+                break
+        for row in [notification, *bundled]:
+            row.emailed_at = now
+        db.session.commit()
+    return sent
+
+
+def _render(mail, notification: Notification, bundled: list[Notification]):
+    if notification.kind == "digest":
+        todo = list_cases(notification.user, todo=True, per_page=50).items
+        return mail.render_digest(notification.user, bundled, todo)
+    return mail.render_notification(notification)
+
+
+def meeting_reminders(now: datetime) -> int:
+    """Before each meeting, its attendees get the agenda (once)."""
+    from workflow.meetings import service as meetings
+    return meetings.remind_attendees(now)
+
+
+# ---------------------------------------------------------------- anonymous ideas
+
+# The one time of night (local) at which the day's anonymous ideas become cases.
+ANONYMOUS_BATCH_HOUR = 2
+
+
+def register_anonymous_ideas(now: datetime, rng: random.Random | None = None) -> int:
+    """From the batch hour on, turn every anonymous idea held from an earlier day into a case,
+    in random order, so that neither the case ids nor any timestamp tell when within its day
+    an idea was sent. Ideas sent today wait for the next night: each batch is a whole day."""
+    local = notifications.local_time(now)
+    if local.hour < ANONYMOUS_BATCH_HOUR:
+        return 0
+    today = now.astimezone(timezone.utc).date()
+    held = list(db.session.scalars(select(AnonymousSubmission)
+                                   .where(AnonymousSubmission.submitted_on < today)
+                                   .order_by(AnonymousSubmission.submitted_on,
+                                             AnonymousSubmission.token_hash)))
+    shuffle = (rng or random.SystemRandom()).shuffle
+    created = 0
+    for day in sorted({submission.submitted_on for submission in held}):
+        batch = [submission for submission in held if submission.submitted_on == day]
+        shuffle(batch)
+        for submission in batch:
+            try:
+                with db.session.begin_nested():
+                    register_anonymous_submission(submission)
+                created += 1
+            except ServiceError:  # e.g. a process changed since: kept, and said without content
+                log.warning("an anonymous idea could not be registered as a case; it is kept")
+    db.session.commit()
+    return created
+
+
+SCHEDULE: dict[str, JobSpec] = {job.name: job for job in (
+    JobSpec("register_anonymous_ideas", register_anonymous_ideas, every_minutes=60),
+    JobSpec("deliver_email", deliver_email, every_minutes=1),
+    JobSpec("overdue_scan", overdue_scan, every_minutes=60),
+    JobSpec("benefit_checkpoints", benefit_checkpoints, every_minutes=6 * 60),
+    JobSpec("annual_review", annual_review, every_minutes=24 * 60),
+    JobSpec("weekly_digest", weekly_digest, every_minutes=60),
+    JobSpec("meeting_reminders", meeting_reminders, every_minutes=60),
+)}

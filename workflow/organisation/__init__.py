@@ -1,0 +1,1 @@
+"""The organisation: the region, its förvaltningar and units, and their settings."""

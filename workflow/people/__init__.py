@@ -1,0 +1,1 @@
+"""People: accounts, sign-in (password, lockout, SSO), roles and user import."""

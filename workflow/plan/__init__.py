@@ -1,0 +1,1 @@
+"""The plan: goal areas, actions and the cases parked for a later year."""

@@ -1,0 +1,180 @@
+"""The case history's hash chain.
+
+Every ``case_history`` row carries ``prev_hash``, the ``hash`` of the previous row of the same
+case (64 zeros for a case's first row), and its own ``hash``: SHA-256 over ``prev_hash`` and
+the canonical JSON of the row's content. The database already refuses to update or delete
+history rows (triggers); the chain shows it when someone with direct database access got past
+that anyway: a changed row no longer matches its hash, a deleted or inserted row breaks the
+link of the row after it. ``flask --app workflow audit-verify`` walks every chain.
+
+The hash is computed in exactly one place, :func:`_link_into_chain`, a mapper listener that
+runs for every CaseEvent the ORM inserts, so no writer can forget it; an INSERT that bypasses
+the ORM fails on the NOT NULL columns. Rows refer to their actor by id only, so erasing a
+person's data (workflow/ops/gdpr.py) leaves every chain intact.
+
+What the chain cannot show on its own: the removal of a case's newest rows, or a chain
+recomputed from scratch by someone who also rewrites every later hash. Comparing the
+audit-verify output or a case's newest hash with an earlier copy (a backup) covers that.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from sqlalchemy import event, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapper, Session, object_session
+
+from workflow.models import Case, CaseEvent, utcnow
+
+GENESIS = "0" * 64
+# Per flush: the newest hash of each case whose rows this flush inserts, so that several
+# rows of one case in one flush chain in insertion (= id) order.
+_TAILS_KEY = "workflow.platform.audit.tails"
+
+
+def canonical_content(*, case_id: int, event: str, from_state: str | None, to_state: str,
+                      actor_id: int | None, at: datetime, comment: str | None,
+                      data: Any) -> str:
+    """The row's content as canonical JSON: sorted keys, no spaces, UTF-8 text, the time as
+    ISO 8601 in UTC with microseconds (what both databases store)."""
+    return json.dumps({
+        "case_id": case_id, "event": event, "from_state": from_state, "to_state": to_state,
+        "actor_id": actor_id, "at": iso_utc(at), "comment": comment,
+        "data": data if data is not None else {},
+    }, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_hash(prev_hash: str, content: str) -> str:
+    return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
+
+
+def iso_utc(moment: datetime) -> str:
+    """SQLite hands datetimes back naive (they are stored in UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def row_hash(prev_hash: str, row: Any) -> str:
+    """The hash of ``row`` (a CaseEvent or any object with its columns as attributes)."""
+    return chain_hash(prev_hash, canonical_content(
+        case_id=row.case_id, event=row.event, from_state=row.from_state, to_state=row.to_state,
+        actor_id=row.actor_id, at=row.at, comment=row.comment, data=row.data))
+
+
+# ---------------------------------------------------------------- writing
+
+@event.listens_for(Session, "before_flush")
+def _start_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    session.info[_TAILS_KEY] = {}
+
+
+@event.listens_for(CaseEvent, "before_insert")
+def _link_into_chain(mapper: Mapper, connection: Connection, target: CaseEvent) -> None:
+    """Set ``prev_hash`` and ``hash`` just before the row is inserted, when its foreign keys
+    (case, actor) are known."""
+    if target.at is None:  # the column default would only apply in the INSERT itself
+        target.at = utcnow()
+    if target.data is None:
+        target.data = {}
+    if target.actor is not None and target.actor_id is None:
+        target.actor_id = target.actor.id
+    session = object_session(target)
+    tails: dict[int, str] = session.info.setdefault(_TAILS_KEY, {}) if session else {}
+    prev_hash = tails.get(target.case_id)
+    if prev_hash is None:
+        prev_hash = _stored_tail(connection, target.case_id)
+    target.prev_hash = prev_hash
+    target.hash = row_hash(prev_hash, target)
+    tails[target.case_id] = target.hash
+
+
+def _stored_tail(connection: Connection, case_id: int) -> str:
+    """The hash of the case's newest stored row, read after locking the case so that two
+    transactions cannot both append to the same tail (which would fork the chain)."""
+    _lock_case(connection, case_id)
+    tail = connection.execute(
+        select(CaseEvent.hash).where(CaseEvent.case_id == case_id)
+        .order_by(CaseEvent.id.desc()).limit(1)).scalar()
+    return tail or GENESIS
+
+
+def _lock_case(connection: Connection, case_id: int) -> None:
+    if connection.dialect.name == "sqlite":
+        # No row locks in SQLite: a write takes the database's write lock, which every other
+        # writer then waits for until this transaction ends. The write changes nothing.
+        connection.execute(text("UPDATE cases SET id = id WHERE id = :id"), {"id": case_id})
+    else:
+        connection.execute(select(Case.id).where(Case.id == case_id).with_for_update())
+
+
+# ---------------------------------------------------------------- verifying
+
+@dataclass(frozen=True)
+class BrokenLink:
+    case_id: int
+    row_id: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"case {self.case_id}, row {self.row_id}: {self.problem}"
+
+
+@dataclass
+class Verification:
+    cases: int = 0
+    rows: int = 0
+    broken: list[BrokenLink] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.broken
+
+
+def verify(session: Session) -> Verification:
+    """Walk every case's chain in id order and report each broken link.
+
+    Reads the columns with a plain SELECT (not ORM objects), so that what is checked is what
+    the database holds, not what the session remembers."""
+    columns = select(CaseEvent.id, CaseEvent.case_id, CaseEvent.event, CaseEvent.from_state,
+                     CaseEvent.to_state, CaseEvent.actor_id, CaseEvent.at, CaseEvent.comment,
+                     CaseEvent.data, CaseEvent.prev_hash, CaseEvent.hash)
+    rows = session.execute(columns.order_by(CaseEvent.case_id, CaseEvent.id)
+                           .execution_options(yield_per=1000))
+    return verify_rows(rows)
+
+
+def verify_rows(rows: Iterable[Any]) -> Verification:
+    """The check itself, over rows ordered by case and id."""
+    result = Verification()
+    case_id, previous_hash, previous_id = None, GENESIS, None
+    for row in rows:
+        if row.case_id != case_id:
+            case_id, previous_hash, previous_id = row.case_id, GENESIS, None
+            result.cases += 1
+        result.rows += 1
+        result.broken += _problems(row, previous_hash, previous_id)
+        previous_hash, previous_id = row.hash, row.id
+    return result
+
+
+def _problems(row: Any, expected_prev: str | None, previous_id: int | None) -> list[BrokenLink]:
+    problems = []
+    if row.prev_hash != expected_prev:
+        if previous_id is None:
+            what = ("prev_hash is not the genesis value although this is the case's first "
+                    "row: earlier rows were deleted")
+        else:
+            what = (f"prev_hash does not match the hash of the previous row {previous_id}: "
+                    "a row between them was deleted or inserted, or the link was changed")
+        problems.append(BrokenLink(row.case_id, row.id, what))
+    if row.prev_hash is None or row.hash != row_hash(row.prev_hash, row):
+        problems.append(BrokenLink(
+            row.case_id, row.id,
+            "the stored hash does not match the row's content (event, states, actor, time, "
+            "comment or data): the row was changed"))
+    return problems

@@ -1,0 +1,2 @@
+"""The portfolio for management and the region: funnel, balance, capacity, maturity, and
+the public page (docs/portfolio.md)."""

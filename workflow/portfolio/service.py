@@ -1,0 +1,309 @@
+"""Portfolio insight: where every idea is, where the chain is stuck, whether the portfolio
+matches the strategy and whether investments delivered. The counting is done in SQL
+(GROUP BY and window functions); only the percentiles are taken in Python on SQLite, which
+has no percentile function, over one number per stay in a state.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import case as sql_case
+
+from workflow.cases import access
+from workflow.models import (
+    BenefitReport,
+    Case,
+    CaseEvent,
+    Department,
+    DimiosRound,
+    Dossier,
+    MaturityAssessment,
+    User,
+)
+from workflow.platform.extensions import db
+from workflow.processes.registry import current_process
+from workflow.states import features
+from workflow.states.i18n import N_
+from workflow.states.vocabulary import DIRECTION_FOCUS, DIRECTION_REACH, ORIGINS
+
+TARGETS_KEY = "workflow.portfolio_targets"
+READERS = {"developer", "council", "management", "registrar", "digital_unit", "admin",
+           "security", "procurement"}
+DECIDED = features.DECIDED_STATES
+MATURITY = {1: N_("Analogt arbetssätt"), 2: N_("Digitisering"), 3: N_("Digitalisering"),
+            4: N_("Total digital transformation"), 5: N_("Maskininlärning och AI")}
+
+
+def can_read(user: User) -> bool:
+    return any(a.role in READERS for a in user.roles)
+
+
+@dataclass(frozen=True)
+class Filters:
+    department_id: int | None = None
+    unit_id: int | None = None
+    state: str | None = None
+    origin: str | None = None
+    focus: str | None = None
+    reach: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+    def condition(self, user: User) -> ColumnElement[bool]:
+        parts = [access.visible_cases_condition(user)]
+        if self.department_id:
+            parts.append(Case.department_id == self.department_id)
+        if self.unit_id:
+            parts.append(Case.unit_id == self.unit_id)
+        for column, value in ((Case.state, self.state), (Case.origin, self.origin),
+                              (Case.direction_focus, self.focus),
+                              (Case.direction_reach, self.reach)):
+            if value:
+                parts.append(column == value)
+        if self.start:
+            parts.append(Case.created_at >= _moment(self.start))
+        if self.end:
+            parts.append(Case.created_at < _moment(self.end, end=True))
+        return and_(*parts)
+
+
+def _moment(day: date, end: bool = False) -> datetime:
+    moment = datetime.combine(day, time.max if end else time.min, tzinfo=timezone.utc)
+    return moment
+
+
+def parse_filters(args: Any) -> Filters:
+    """Query arguments to filters; values that do not parse are left out."""
+    def number(name: str) -> int | None:
+        raw = args.get(name, "")
+        return int(raw) if raw.isascii() and raw.isdigit() and int(raw) < 2**31 else None
+
+    def day(name: str) -> date | None:
+        try:
+            return date.fromisoformat(args.get(name, ""))
+        except ValueError:
+            return None
+
+    def choice(name: str, allowed) -> str | None:
+        value = args.get(name) or None
+        return value if value in allowed else None
+
+    return Filters(department_id=number("department_id"), unit_id=number("unit_id"),
+                   state=choice("state", current_process().definition.states),
+                   origin=choice("origin", ORIGINS), focus=choice("focus", DIRECTION_FOCUS),
+                   reach=choice("reach", DIRECTION_REACH), start=day("from"), end=day("to"))
+
+
+# ---------------------------------------------------------------- the figures
+
+def funnel(user: User, filters: Filters) -> list[tuple[str, int]]:
+    """Cases per state, in the process's order."""
+    query = (select(Case.state, func.count()).where(filters.condition(user))
+             .group_by(Case.state))
+    counts = dict(db.session.execute(query).all())
+    return [(state, counts.get(state, 0)) for state in current_process().definition.states]
+
+
+def _days_between(later, earlier):
+    if db.engine.dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier) / 86400.0
+    return func.julianday(later) - func.julianday(earlier)
+
+
+def lead_times(user: User, filters: Filters) -> list[tuple[str, float | None, float | None, int]]:
+    """Days spent in each waiting state (median, 90th percentile, number of stays), from the
+    history: each change of state ends the stay that the previous change began."""
+    changes = (select(CaseEvent.case_id, CaseEvent.to_state.label("state"),
+                      CaseEvent.at.label("entered"),
+                      func.lead(CaseEvent.at).over(partition_by=CaseEvent.case_id,
+                                                   order_by=(CaseEvent.at, CaseEvent.id))
+                      .label("left"))
+               .join(Case, Case.id == CaseEvent.case_id)
+               .where(filters.condition(user),
+                      (CaseEvent.from_state.is_(None)) | (CaseEvent.from_state
+                                                          != CaseEvent.to_state))
+               .subquery())
+    stays = (select(changes.c.state, _days_between(changes.c.left, changes.c.entered)
+                    .label("days"))
+             .where(changes.c.left.is_not(None)).subquery())
+    waiting = [s.name for s in current_process().definition.states.values() if s.target_days]
+    if db.engine.dialect.name == "postgresql":
+        query = (select(stays.c.state,
+                        func.percentile_cont(0.5).within_group(stays.c.days),
+                        func.percentile_cont(0.9).within_group(stays.c.days),
+                        func.count())
+                 .where(stays.c.state.in_(waiting)).group_by(stays.c.state))
+        found = {state: (float(median), float(p90), n)
+                 for state, median, p90, n in db.session.execute(query)}
+    else:
+        rows = db.session.execute(select(stays.c.state, stays.c.days)
+                                  .where(stays.c.state.in_(waiting)))
+        per_state: dict[str, list[float]] = {}
+        for state, days in rows:
+            per_state.setdefault(state, []).append(float(days))
+        found = {state: (_percentile(values, 0.5), _percentile(values, 0.9), len(values))
+                 for state, values in per_state.items()}
+    return [(state, *_rounded(found.get(state, (None, None, 0)))) for state in waiting]
+
+
+def _rounded(figures: tuple) -> tuple:
+    median, p90, count = figures
+    return (None if median is None else round(median, 1),
+            None if p90 is None else round(p90, 1), count)
+
+
+def _percentile(values: list[float], share: float) -> float:
+    """Linear interpolation between closest ranks, as PostgreSQL's percentile_cont."""
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    position = share * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def throughput(user: User, filters: Filters) -> list[tuple[str, int, int]]:
+    """Per month: ideas submitted and cases decided (approved, by management or the nämnd)."""
+    month = _month(CaseEvent.at)
+    submitted = sql_case((CaseEvent.event.in_(features.SUBMISSION_EVENTS), 1), else_=0)
+    decided = sql_case((CaseEvent.to_state == features.DECIDED_STATE, 1), else_=0)
+    query = (select(month.label("month"), func.sum(submitted), func.sum(decided))
+             .join(Case, Case.id == CaseEvent.case_id).where(filters.condition(user))
+             .group_by(month).order_by(month))
+    return [(m, int(s or 0), int(d or 0)) for m, s, d in db.session.execute(query)
+            if s or d]
+
+
+def _month(column):
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+@dataclass
+class Balance:
+    """Cost per direction quadrant (efficiency/innovation × internal/external)."""
+
+    cost: dict[tuple[str, str], int] = field(default_factory=dict)
+    target: dict[tuple[str, str], float] = field(default_factory=dict)
+    without_direction: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.cost.values())
+
+    def share(self, key: tuple[str, str]) -> float | None:
+        return self.cost.get(key, 0) / self.total if self.total else None
+
+
+def direction_balance(user: User, filters: Filters) -> Balance:
+    cost = func.coalesce(func.sum(Case.cost_estimate_sek), 0)
+    query = (select(Case.direction_focus, Case.direction_reach, cost)
+             .where(filters.condition(user), Case.state.not_in(features.NOT_IN_PORTFOLIO))
+             .group_by(Case.direction_focus, Case.direction_reach))
+    balance = Balance(target=_targets(filters.department_id))
+    for focus, reach, amount in db.session.execute(query):
+        if focus and reach:
+            balance.cost[(focus, reach)] = int(amount)
+        else:
+            balance.without_direction += int(amount)
+    return balance
+
+
+def demand_and_capacity(user: User, filters: Filters) -> dict[str, int]:
+    """What waits for a decision (council, plan, management, nämnd) against the year's budget."""
+    from workflow.council.service import capacity_for, config
+    waiting = features.AWAITING_DECISION
+    demand = db.session.scalar(select(func.coalesce(func.sum(Case.cost_estimate_sek), 0))
+                               .where(filters.condition(user), Case.state.in_(waiting)))
+    department = db.session.get(Department, filters.department_id) if filters.department_id \
+        else None
+    limits = capacity_for(department) if department else config().default_capacity
+    return {"demand_sek": int(demand or 0), "budget_sek": limits.yearly_budget_sek,
+            "hours": limits.yearly_hours}
+
+
+def benefits_planned_and_realised(user: User, filters: Filters) -> list[tuple[str, int, int]]:
+    """Per decided case: the benefit planned for the year of the latest reported checkpoint
+    (the calculation's amount for that year, docs/follow-up.md) against what was realised
+    then (the sums of :func:`follow_up.realisation`, read as columns, not as ORM objects)."""
+    from workflow.follow_up.service import decision_days, planned_and_realised, reported_amounts
+    query = (select(Case.id, Case.title, Case.go_live_date, Dossier.benefit)
+             .outerjoin(Dossier, Dossier.case_id == Case.id)
+             .where(filters.condition(user), Case.state.in_(features.BENEFIT_STATES))
+             .order_by(Case.id))
+    rows = db.session.execute(query).all()
+    reported = reported_amounts([row.id for row in rows])
+    decided = decision_days([row.id for row in rows])
+    return [(f"{row.id}: {row.title}",
+             *planned_and_realised(row.benefit, reported[row.id], row.go_live_date,
+                                   decided.get(row.id)))
+            for row in rows]
+
+
+def maturity(user: User) -> list[tuple[Department, MaturityAssessment | None,
+                                         list[DimiosRound]]]:
+    latest = (select(MaturityAssessment.id, func.row_number().over(
+        partition_by=MaturityAssessment.department_id,
+        order_by=MaturityAssessment.assessed_on.desc()).label("n")).subquery())
+    assessments = {m.department_id: m for m in db.session.scalars(
+        select(MaturityAssessment).join(latest, latest.c.id == MaturityAssessment.id)
+        .where(latest.c.n == 1))}
+    rounds: dict[int, list[DimiosRound]] = {}
+    for row in db.session.scalars(select(DimiosRound).order_by(DimiosRound.measured_on)):
+        rounds.setdefault(row.department_id, []).append(row)
+    departments = db.session.scalars(select(Department).where(
+        Department.region_id == user.region_id).order_by(Department.name))
+    return [(d, assessments.get(d.id), rounds.get(d.id, [])) for d in departments]
+
+
+def realised_count(case_ids: list[int]) -> int:
+    return db.session.scalar(select(func.count()).select_from(BenefitReport)
+                             .where(BenefitReport.case_id.in_(case_ids))) or 0
+
+
+# ---------------------------------------------------------------- target balance
+
+def load_targets(path: Path) -> dict[str, dict[tuple[str, str], float]]:
+    """config/portfolio.toml: target shares of cost per direction quadrant, by förvaltning."""
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    targets = {}
+    for name, table in raw.get("target_balance", {}).items():
+        shares = {}
+        for key, value in table.items():
+            focus, _, reach = key.partition("_")
+            if focus not in DIRECTION_FOCUS or reach not in DIRECTION_REACH:
+                raise ValueError(f"{path}: [target_balance.{name}] {key}: unknown quadrant. "
+                                 "Use efficiency_internal, efficiency_external, "
+                                 "innovation_internal or innovation_external.")
+            shares[(focus, reach)] = float(value)
+        if abs(sum(shares.values()) - 1.0) > 0.001:
+            raise ValueError(f"{path}: [target_balance.{name}]: the shares must add up to 1.")
+        targets[name] = shares
+    if "default" not in targets:
+        raise ValueError(f"{path}: [target_balance.default] is missing. Add the default shares.")
+    return targets
+
+
+def file_targets(department_name: str | None) -> dict[tuple[str, str], float]:
+    """The target shares config/portfolio.toml gives the förvaltning (or the default)."""
+    targets = current_app.extensions[TARGETS_KEY]
+    return targets.get(department_name or "default", targets["default"])
+
+
+def _targets(department_id: int | None) -> dict[tuple[str, str], float]:
+    """The förvaltning's own target balance (whole percent per quadrant) where the
+    administrator set one, else the file's."""
+    department = db.session.get(Department, department_id) if department_id else None
+    if department is not None and department.target_balance:
+        return {(focus, reach): department.target_balance[f"{focus}_{reach}"] / 100
+                for focus in DIRECTION_FOCUS for reach in DIRECTION_REACH}
+    return file_targets(department.name if department else None)
+

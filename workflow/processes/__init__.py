@@ -1,0 +1,1 @@
+"""Process definitions: the loaded versions (registry) and their administration."""

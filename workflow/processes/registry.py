@@ -1,0 +1,61 @@
+"""Access to the loaded process definitions of the running application."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g
+
+from workflow.states import Process, ProcessDefinition, ProcessRegistry
+from workflow.states.features import Feature, FeatureProblem, check_features, escalation_feature
+from workflow.states.features import require_features as _require
+
+EXTENSION_KEY = "workflow.processes"
+_CHECKED = "_stored_processes_checked"
+
+
+def registry() -> ProcessRegistry:
+    """The file definitions merged with the versions stored in the database. Whether the
+    database holds a newer version is checked once per app context (a request, a scheduler
+    job), so every worker sees a newly loaded version without a restart."""
+    processes = current_app.extensions[EXTENSION_KEY]
+    if not g.get(_CHECKED):
+        setattr(g, _CHECKED, True)
+        from workflow.processes.admin import refresh_registry
+        refresh_registry(processes)
+    return processes
+
+
+def process_of(case) -> Process:
+    return registry().get(case.process_name, case.process_version)
+
+
+def current_process() -> Process:
+    return registry().latest(current_app.config["PROCESS_NAME"])
+
+
+# ------------------------------------------------------------------------------ features
+
+def configured_features(rules: Any = None) -> tuple[Feature, ...]:
+    """The features the loaded configuration adds to workflow/states/features.py: the
+    escalations of config/notifications.toml name states (``rules``: the loaded
+    :class:`~workflow.notifications.service.Rules`, else the application's)."""
+    if rules is None:
+        from workflow.notifications.service import RULES_KEY
+        rules = current_app.extensions.get(RULES_KEY)
+    return (escalation_feature(rules.escalation),) if rules is not None else ()
+
+
+def feature_problems(definition: ProcessDefinition) -> list[FeatureProblem]:
+    """Every feature a new version would switch off (docs/process.md, "Features and the
+    process"); the configured ones count, as the version becomes the latest."""
+    return check_features(definition, configured_features())
+
+
+def require_features(processes: ProcessRegistry, rules: Any) -> None:
+    """At start-up: refuse, with :class:`~workflow.states.DefinitionError`, definitions in
+    config/processes/ that would switch a feature off. The escalations of
+    config/notifications.toml are asked of the latest version of each process only: an older
+    version keeps running the cases it started, with the states it had."""
+    for process in processes.all():
+        latest = processes.latest(process.name) is process
+        _require(process.definition, configured_features(rules) if latest else ())

@@ -1,1 +1,0 @@
-"""The service layer: every entry point calls these functions, never the models directly."""
