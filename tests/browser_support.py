@@ -26,13 +26,19 @@ def live_server(app) -> Iterator[str]:
 
 
 @contextmanager
-def chromium_page() -> Iterator[object]:
+def chromium_page(width: int = 1280, height: int = 900) -> Iterator[object]:
+    with chromium() as browser:
+        yield browser.new_page(viewport={"width": width, "height": height})
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    """Debian's Chromium; open pages (e.g. one per screen width) with ``new_page``."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            yield page
+            yield browser
         finally:
             browser.close()

@@ -146,17 +146,24 @@ def case_in(state: str, **fields) -> Case:
     return case
 
 
-def login(client, username: str) -> None:
-    """Log in with the demo password; the login must succeed."""
+def login(client, username: str):
+    """Log in with the demo password; the login must succeed. Returns the client."""
     response = client.post("/login", data={"username": username, "password": "demo"})
     assert response.status_code == 302, f"{username} could not log in"
+    return client
 
 
-def api_token(client, username: str) -> str:
-    """A bearer token for the JSON API, with the demo password; the login must succeed."""
-    response = client.post("/api/v1/tokens", json={"username": username, "password": "demo"})
+def api_token(client, username: str, password: str = "demo") -> str:
+    """A bearer token for the JSON API (the demo password unless told); the login must
+    succeed. The one way tests log in to the API, except the tests of POST /api/v1/tokens."""
+    response = client.post("/api/v1/tokens", json={"username": username, "password": password})
     assert response.status_code == 201, f"{username} got no API token: {response.get_json()}"
     return response.get_json()["token"]
+
+
+def api_headers(client, username: str, password: str = "demo") -> dict[str, str]:
+    """The Authorization header with a token from :func:`api_token`."""
+    return {"Authorization": f"Bearer {api_token(client, username, password)}"}
 
 
 def admin_log_actions() -> list[str]:

@@ -9,7 +9,17 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete, func, select
 
-from helpers import BENEFIT, IDEA, NORR, admin_log_actions, case_in, login, unit, user
+from helpers import (
+    BENEFIT,
+    IDEA,
+    NORR,
+    admin_log_actions,
+    api_headers,
+    case_in,
+    login,
+    unit,
+    user,
+)
 from workflow.cases import service as cases
 from workflow.council import service as scoring
 from workflow.dossier import service as dossier
@@ -37,12 +47,7 @@ def department(name: str = SOCIAL) -> Department:
 def api(app):
     client = app.test_client()
 
-    def token(username: str) -> dict[str, str]:
-        response = client.post("/api/v1/tokens", json={"username": username, "password": "demo"})
-        assert response.status_code == 201
-        return {"Authorization": f"Bearer {response.get_json()['token']}"}
-
-    client.token = token
+    client.token = lambda username: api_headers(client, username)
     return client
 
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from helpers import NORR, case_in, new_draft, unit, user
+from helpers import NORR, api_headers, case_in, new_draft, unit, user
 from workflow.cases import access
 from workflow.cases import service as cases
 from workflow.models import AdminLogEntry, Department, RoleAssignment, User, local_today
@@ -22,12 +22,6 @@ SOF = "Socialförvaltningen"
 
 def _login(client, username: str, password: str = "demo"):
     return client.post("/login", data={"username": username, "password": password})
-
-
-def _token(client, username: str, password: str = "demo") -> dict[str, str]:
-    response = client.post("/api/v1/tokens", json={"username": username, "password": password})
-    assert response.status_code == 201, response.get_json()
-    return {"Authorization": f"Bearer {response.get_json()['token']}"}
 
 
 def _department(name: str = SOF) -> Department:
@@ -109,7 +103,7 @@ def test_authorship_grants_view_to_someone_without_any_role(app, client):
     _login(client, "medarbetare")
     assert client.get(f"/cases/{case_id}").status_code == 200
     assert client.get(f"/api/v1/cases/{case_id}",
-                      headers=_token(client, "medarbetare")).status_code == 200
+                      headers=api_headers(client, "medarbetare")).status_code == 200
 
 
 # ---------------------------------------------------------------- through the pages
@@ -195,7 +189,7 @@ def test_filters_find_people_by_text_role_department_and_status(ctx):
 # ---------------------------------------------------------------- through the API
 
 def test_roles_through_the_api(app, client):
-    headers = _token(client, "admin")
+    headers = api_headers(client, "admin")
     created = client.post("/api/v1/admin/users", headers=headers, json={
         "username": "api.person", "display_name": "Api Person", "email": "api@example.se"})
     assert created.status_code == 201, created.get_json()
@@ -239,7 +233,7 @@ def test_roles_through_the_api(app, client):
 
 
 def test_the_user_list_in_the_api(client):
-    headers = _token(client, "admin")
+    headers = api_headers(client, "admin")
     body = client.get("/api/v1/admin/users?role=manager&q=erik", headers=headers).get_json()
     assert [u["username"] for u in body["items"]] == ["chef"]
     assert body["items"][0]["roles"][0]["role"] in {"manager", "staff"}
@@ -263,8 +257,8 @@ def test_deactivation_with_open_tasks_needs_a_successor_or_an_explicit_end(app, 
         successor_id = _new_person("vu2", "Vera Efterträdare").id
         vu_id = user("vu").id
         admin_log_before = _count(AdminLogEntry)
-    headers = _token(client, "admin")
-    vu_headers = _token(client, "vu")
+    headers = api_headers(client, "admin")
+    vu_headers = api_headers(client, "vu")
     url = f"/api/v1/admin/users/{vu_id}/deactivate"
 
     refused = client.post(url, headers=headers)
@@ -304,7 +298,7 @@ def test_deactivation_with_open_tasks_needs_a_successor_or_an_explicit_end(app, 
     assert client.post(f"/api/v1/admin/users/{vu_id}/reactivate", headers=headers
                        ).status_code == 409
     assert client.get("/api/v1/me", headers=vu_headers).status_code == 401  # revoked stays so
-    assert client.get("/api/v1/me", headers=_token(client, "vu")).status_code == 200
+    assert client.get("/api/v1/me", headers=api_headers(client, "vu")).status_code == 200
     with app.app_context():
         assert _actions()[-1] == "user.reactivate"
 
@@ -396,7 +390,7 @@ def test_only_region_admins_reach_people_pages_and_api(app, client, who):
                  f"/admin/people/roles/{assignment_id}/delete", "/admin/people/new"]:
         assert client.post(path, data={"role-role": "admin", "role-scope": "region",
                                        "disposition": "end"}).status_code == 403, path
-    headers = _token(client, who, password)
+    headers = api_headers(client, who, password)
     for method, path, body in [
             ("get", "/api/v1/admin/users", None),
             ("post", "/api/v1/admin/users", {"username": "x", "display_name": "X"}),
@@ -431,7 +425,7 @@ json_values = st.recursive(
     "valid_from", "valid_to", "successor_id", "end_roles", "csv"]), json_values, max_size=4)
     | json_values)
 def test_no_input_to_the_admin_api_yields_a_server_error(app, client, body):
-    headers = _token(client, "admin")
+    headers = api_headers(client, "admin")
     with app.app_context():
         target = user("lars").id
     for method, path in [("post", "/api/v1/admin/users"),

@@ -16,11 +16,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from test_process_diff import raw_v1, raw_v2
 
-from helpers import TO_APT, case_in, drive, new_draft, user
+from helpers import TO_APT, api_headers, case_in, drive, new_draft, user
 from workflow.cases import service as cases
 from workflow.models import AdminLogEntry, Region, StoredProcessDefinition
 from workflow.ops.scheduling import bind_app, execute_job
-from workflow.ops.seeding import seed_demo
 from workflow.platform.extensions import db
 from workflow.processes import admin as process_admin
 from workflow.processes.registry import current_process, registry
@@ -87,12 +86,7 @@ def hidden(page: str, name: str) -> str:
 def api(app):
     client = app.test_client()
 
-    def token(username: str) -> dict[str, str]:
-        response = client.post("/api/v1/tokens",
-                               json={"username": username, "password": "demo"})
-        return {"Authorization": f"Bearer {response.get_json()['token']}"}
-
-    client.token = token
+    client.token = lambda username: api_headers(client, username)
     return client
 
 
@@ -144,10 +138,8 @@ def test_only_region_admins_reach_the_pages(app, client, username):
         assert stored_count() == 0
 
 
-def test_the_forms_need_their_csrf_token(make_app):
-    app = make_app(WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        seed_demo(with_cases=False)
+def test_the_forms_need_their_csrf_token(make_demo_app):
+    app = make_demo_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
                       client.get("/login").get_data(as_text=True)).group(1)

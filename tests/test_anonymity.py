@@ -252,8 +252,7 @@ def test_sending_a_named_draft_to_the_management_says_it_is_not_anonymous(app):
     with app.app_context():
         case_id = new_draft().id
     assert NOT_ANONYMOUS in client.get(f"/cases/{case_id}").get_data(as_text=True)
-    token = client.post("/api/v1/tokens", json={"username": "medarbetare", "password": "demo"}
-                        ).get_json()["token"]
+    token = api_token(client, "medarbetare")
     events = client.get(f"/api/v1/cases/{case_id}", headers={"Authorization": f"Bearer {token}"}
                         ).get_json()["available_events"]
     assert [e.get("notice") for e in events if e["event"] == "submit_direct"] == [NOT_ANONYMOUS]
@@ -263,8 +262,7 @@ def test_sending_a_named_draft_to_the_management_says_it_is_not_anonymous(app):
 def test_anonymous_idea_over_the_api(app, caplog):
     caplog.set_level(logging.DEBUG)
     client = app.test_client()
-    token = client.post("/api/v1/tokens", json={"username": "medarbetare", "password": "demo"}
-                        ).get_json()["token"]
+    token = api_token(client, "medarbetare")
     with app.app_context():
         sender, before = user("medarbetare"), snapshot()
         unit_id = unit().id

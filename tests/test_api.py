@@ -5,19 +5,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import BENEFIT, CLASSIFICATION, IDEA, PROCUREMENT, PROPOSAL
+from helpers import BENEFIT, CLASSIFICATION, IDEA, PROCUREMENT, PROPOSAL, api_headers
 
 
 @pytest.fixture
 def api(app):
     client = app.test_client()
 
-    def token(username: str) -> dict[str, str]:
-        response = client.post("/api/v1/tokens", json={"username": username, "password": "demo"})
-        assert response.status_code == 201
-        return {"Authorization": f"Bearer {response.get_json()['token']}"}
-
-    client.token = token
+    client.token = lambda username: api_headers(client, username)
     return client
 
 

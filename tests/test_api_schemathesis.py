@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from helpers import BENEFIT, case_in, user
+from helpers import BENEFIT, api_token, case_in, user
 from workflow.people import accounts
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -49,10 +49,7 @@ def bearer(app):
             with app.app_context():
                 return {"Authorization": f"Bearer {accounts.issue_token(user(username))}"}
         if username not in tokens:
-            response = app.test_client().post("/api/v1/tokens",
-                                              json={"username": username, "password": "demo"})
-            assert response.status_code == 201
-            tokens[username] = response.get_json()["token"]
+            tokens[username] = api_token(app.test_client(), username)
         return {"Authorization": f"Bearer {tokens[username]}"}
 
     return headers

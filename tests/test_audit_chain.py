@@ -20,6 +20,7 @@ from workflow.cases import service as cases
 from workflow.models import Case, CaseEvent, utcnow
 from workflow.platform.audit import GENESIS
 from workflow.platform.extensions import db
+from workflow.platform.uow import record, unit_of_work
 
 TRIGGERS = {
     "sqlite": {
@@ -232,9 +233,9 @@ def test_simultaneous_writers_on_one_case_do_not_fork_the_chain(app):
                 case = db.session.get(Case, case_id)
                 actor = user("medarbetare")
                 barrier.wait(timeout=30)
-                with cases.unit_of_work():
-                    cases.record(case, "note", case.state, case.state, actor, utcnow(),
-                                 comment=comment)
+                with unit_of_work():
+                    record(case, "note", case.state, case.state, actor, utcnow(),
+                           comment=comment)
             except BaseException as error:  # reported below
                 errors.append(error)
             finally:

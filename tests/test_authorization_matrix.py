@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pytest
 
+import factories
 from helpers import (
     DOSSIER,
     MEMO,
@@ -22,13 +23,10 @@ from helpers import (
     all_users,
     case_in,
     drive,
-    unit,
-    user,
 )
 from workflow.cases import service as cases
-from workflow.models import RoleAssignment, User
+from workflow.models import User
 from workflow.platform.errors import GuardFailed, PermissionDenied
-from workflow.platform.extensions import db
 from workflow.processes.registry import current_process
 from workflow.states.roles import AUTHOR, ROLES
 
@@ -61,10 +59,7 @@ EXTRA_PREPARATION = {("refinement", "to_council"): [("edit", "vu", PROPOSAL), *D
 
 @pytest.fixture
 def people(ctx) -> list[User]:
-    colleague = User(username="kollega", display_name="Kim Kollega", region_id=user("vu").region_id)
-    db.session.add(colleague)
-    db.session.add(RoleAssignment(user=colleague, role="staff", unit=unit()))
-    db.session.commit()
+    factories.person("kollega", "Kim Kollega")  # staff of Hemtjänst Visby norr
     return all_users()
 
 

@@ -15,7 +15,6 @@ from sqlalchemy.exc import DBAPIError
 
 from helpers import new_draft
 from workflow.ops.backup import has_data, pg_connection
-from workflow.ops.seeding import seed_demo
 from workflow.platform.extensions import db
 
 
@@ -71,10 +70,8 @@ def assert_history_is_append_only(app) -> None:
             db.session.rollback()
 
 
-def test_round_trip(make_app, database_uri, scratch_uri, tmp_path):
-    source = make_app()
-    with source.app_context():
-        seed_demo()
+def test_round_trip(demo_app, make_app, database_uri, scratch_uri, tmp_path):
+    source = demo_app
     original = snapshot(source)
     assert all(original[name] for name in ("case_history", "benefit_reports", "notifications",
                                            "meetings", "dossiers"))
@@ -108,11 +105,8 @@ def test_round_trip(make_app, database_uri, scratch_uri, tmp_path):
     assert_history_is_append_only(target)
 
 
-def test_default_path_is_in_the_instance_folder(make_app, database_uri, tmp_path):
-    app = make_app()
+def test_default_path_is_in_the_instance_folder(app, database_uri, tmp_path):
     app.instance_path = str(tmp_path / "instance")
-    with app.app_context():
-        seed_demo(with_cases=False)
     result = app.test_cli_runner().invoke(args=["backup"])
     assert result.exit_code == 0, result.output
     [written] = (Path(app.instance_path) / "backups").iterdir()

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from helpers import MEMO, case_in, drive, login, user
+from helpers import MEMO, api_headers, case_in, drive, login, user
 from workflow.cases import service as cases
 from workflow.meetings import service as meetings
 from workflow.memo import service as memo
@@ -95,15 +95,11 @@ def test_the_political_decision_over_the_api(app):
         today = local_today()
     client = app.test_client()
 
-    def token(username):
-        answer = client.post("/api/v1/tokens", json={"username": username, "password": "demo"})
-        return {"Authorization": f"Bearer {answer.get_json()['token']}"}
-
     def fire(headers, event, **fields):
         return client.post(f"/api/v1/cases/{case_id}/events", headers=headers,
                            json={"event": event, **fields})
 
-    fchef, namnd, vu = token("fchef"), token("namnd"), token("vu")
+    fchef, namnd, vu = (api_headers(client, name) for name in ("fchef", "namnd", "vu"))
     refused = fire(fchef, "escalate", diarienummer="SON 2026/123")
     assert refused.status_code == 409 and refused.get_json()["reasons"] == [MEMO_MISSING]
     with app.app_context():
@@ -302,8 +298,7 @@ def test_the_region_administrator_sets_the_diarienummer_format(app):
         cases.update_case(user("fchef"), case, {"diarienummer": "SN-2026-41"})
         assert case.diarienummer == "SN-2026-41"
 
-    headers = {"Authorization": "Bearer " + client.post("/api/v1/tokens", json={
-        "username": "admin", "password": "demo"}).get_json()["token"]}
+    headers = api_headers(client, "admin")
     refused = client.patch("/api/v1/admin/region", headers=headers,
                            json={"diarienummer_pattern": "(SN"})
     assert refused.status_code == 422 and "diarienummer_pattern" in refused.get_json()["fields"]

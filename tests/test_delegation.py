@@ -10,7 +10,16 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from helpers import PROCUREMENT, admin_log_actions, case_in, drive, login, unit, user
+from helpers import (
+    PROCUREMENT,
+    admin_log_actions,
+    api_headers,
+    case_in,
+    drive,
+    login,
+    unit,
+    user,
+)
 from workflow.cases import service as cases
 from workflow.delegation import service as delegation
 from workflow.models import CaseEvent, DelegationOrder
@@ -102,8 +111,7 @@ def test_a_large_contract_cannot_be_approved_under_a_small_limit(app):
         with pytest.raises(GuardFailed) as refused:
             cases.fire(case, "approve", user("fchef"), {})
         assert [f.code for f in refused.value.failures] == ["over_delegation_limit"]
-    token = client.post("/api/v1/tokens", json={"username": "fchef", "password": "demo"})
-    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    headers = api_headers(client, "fchef")
     answer = client.post(f"/api/v1/cases/{case_id}/events", headers=headers,
                          json={"event": "approve"})
     assert answer.status_code == 409
@@ -150,17 +158,15 @@ def test_a_decision_records_its_point_and_reaches_the_anmalan(app):
     bad = client.get(f"/delegation/anmalan?department_id={social}&from=2026-02-01&to=2026-01-01")
     assert bad.status_code == 422 and "Slutdatumet ligger före startdatumet" in bad.get_data(
         as_text=True)
-    token = client.post("/api/v1/tokens", json={"username": "namnd", "password": "demo"})
     listed = client.get(f"/api/v1/delegation/decisions?{query}",
-                        headers={"Authorization": f"Bearer {token.get_json()['token']}"})
+                        headers=api_headers(client, "namnd"))
     assert [item["case_id"] for item in listed.get_json()["items"]] == [case_id]
     assert listed.get_json()["items"][0]["decider_label"] == "Förvaltningschef"
     # Staff do not read the anmälan; the page and the API say so without listing anything.
     login(client, "medarbetare")
     assert client.get(f"/delegation/anmalan?{query}").status_code == 403
-    staff = client.post("/api/v1/tokens", json={"username": "medarbetare", "password": "demo"})
-    assert client.get(f"/api/v1/delegation/decisions?{query}", headers={
-        "Authorization": f"Bearer {staff.get_json()['token']}"}).status_code == 404
+    assert client.get(f"/api/v1/delegation/decisions?{query}",
+                      headers=api_headers(client, "medarbetare")).status_code == 404
 
 
 def test_the_administrator_edits_the_order_in_the_browser_as_new_versions(app):
@@ -200,8 +206,7 @@ def test_the_administrator_edits_the_order_in_the_browser_as_new_versions(app):
 
 def test_the_api_twins_of_the_order_and_the_prisbasbelopp(app):
     client = app.test_client()
-    token = client.post("/api/v1/tokens", json={"username": "admin", "password": "demo"})
-    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    headers = api_headers(client, "admin")
     with app.app_context():
         social = unit().department.id
     bad = client.post(f"/api/v1/admin/departments/{social}/delegation-orders", headers=headers,
@@ -229,7 +234,5 @@ def test_the_api_twins_of_the_order_and_the_prisbasbelopp(app):
         with pytest.raises(ValidationFailed):
             delegation.set_prisbasbelopp(user("admin"), {"year": 1999, "amount_sek": 1,
                                                          "source": ""})
-    staff = client.post("/api/v1/tokens", json={"username": "fchef", "password": "demo"})
     assert client.post(f"/api/v1/admin/departments/{social}/delegation-orders", json={},
-                       headers={"Authorization": f"Bearer {staff.get_json()['token']}"}
-                       ).status_code == 403
+                       headers=api_headers(client, "fchef")).status_code == 403

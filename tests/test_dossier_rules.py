@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from helpers import case_in, user
+from helpers import api_headers, case_in, user
 from workflow.dossier import service as dossier
 from workflow.platform.errors import InvalidState
 from workflow.platform.settings import PROJECT_ROOT
@@ -42,8 +42,7 @@ def test_a_decided_case_keeps_its_sign_off(app):
         assert [f.code for f in info.value.failures] == ["sign_off_after_decision"]
         assert not case.dossier.signed_off_by
     client = app.test_client()
-    token = client.post("/api/v1/tokens", json={"username": "infosak", "password": "demo"})
-    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    headers = api_headers(client, "infosak")
     response = client.post(f"/api/v1/cases/{case_id}/dossier/classification/sign-off",
                            headers=headers)
     assert response.status_code == 409
@@ -85,8 +84,7 @@ def test_every_dossier_message_is_formatted_and_translated(app):
             "sensitive_personal_data": True, "levels": {"confidentiality": 2},
             "risk_of_not_developing": "Fler fel."})
     client = app.test_client()
-    token = client.post("/api/v1/tokens", json={"username": "vu", "password": "demo"})
-    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    headers = api_headers(client, "vu")
     url = f"/api/v1/cases/{case_id}/dossier"
     swedish = client.get(url, headers=headers).get_json()
     english = client.get(url, headers={**headers, "Accept-Language": "en"}).get_json()

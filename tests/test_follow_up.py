@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from helpers import BENEFIT, case_in, user
+from helpers import BENEFIT, api_headers, case_in, user
 from workflow.cases import service as cases
 from workflow.follow_up import service as follow_up
 from workflow.platform.errors import GuardFailed, NotFound, PermissionDenied, ValidationFailed
@@ -177,11 +177,6 @@ def test_planned_per_year_is_that_years_amount_not_the_mean():
 
 
 # ---------------------------------------------------------------- through the web and the API
-
-def api_headers(client, username):
-    response = client.post("/api/v1/tokens", json={"username": username, "password": "demo"})
-    return {"Authorization": f"Bearer {response.get_json()['token']}"}
-
 
 def test_go_live_and_early_reports_are_refused_with_a_reason(app):
     """docs/follow-up.md: go-live not in the future; a checkpoint not before its due day, in

@@ -8,6 +8,7 @@ import os
 
 from sqlalchemy import inspect, select, text
 
+from factories import person
 from helpers import IDEA, case_in, drive, unit, user
 from workflow.cases import service as cases
 from workflow.council import service as scoring
@@ -40,13 +41,8 @@ SCORES = {"benefit": 4, "urgency": 3, "feasibility": 4, "risk": 2, "strategic_fi
 
 def make_person() -> User:
     """A staff member of Hemtjänst Visby norr who also sits on the digitaliseringsråd."""
-    person = User(region_id=user("vu").region_id, **PERSON)
-    person.set_password("hemligt-lösenord")
-    db.session.add(person)
-    db.session.add(RoleAssignment(user=person, role="staff", unit=unit()))
-    db.session.add(RoleAssignment(user=person, role="council", department=unit().department))
-    db.session.commit()
-    return person
+    return person(**PERSON, password="hemligt-lösenord",
+                  roles=[("staff", unit()), ("council", unit().department)])
 
 
 def leave_traces(person: User) -> dict:

@@ -10,9 +10,8 @@ from process_support import development_server
 from sqlalchemy import text
 from werkzeug.serving import WSGIRequestHandler
 
-from helpers import IDEA, unit
+from helpers import IDEA, api_headers, unit
 from workflow import create_app
-from workflow.ops.seeding import seed_demo
 from workflow.platform.extensions import db
 from workflow.views.health import MIGRATIONS_DIR, MIGRATIONS_KEY, Migrations
 
@@ -110,16 +109,13 @@ def test_head_is_read_from_the_scripts_at_start_up(app):
 
 @pytest.mark.parametrize("hops, expected", [(0, "http://localhost/status/"),
                                             (1, "https://ideer.example.se/status/")])
-def test_forwarded_headers_count_only_with_trusted_proxies(make_app, hops, expected):
-    app = make_app(TRUSTED_PROXIES=hops)
+def test_forwarded_headers_count_only_with_trusted_proxies(make_demo_app, hops, expected):
+    app = make_demo_app(TRUSTED_PROXIES=hops)
     with app.app_context():
-        seed_demo(with_cases=False)
         unit_id = unit().id
     client = app.test_client()
-    token = client.post("/api/v1/tokens", json={"username": "medarbetare",
-                                                "password": "demo"}).get_json()["token"]
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "ideer.example.se",
-                 "X-Forwarded-For": "203.0.113.5", "Authorization": f"Bearer {token}"}
+                 "X-Forwarded-For": "203.0.113.5", **api_headers(client, "medarbetare")}
     response = client.post("/api/v1/cases", headers=forwarded,
                            json={**IDEA, "unit_id": unit_id, "anonymous": True})
     assert response.status_code == 202  # held until the nightly batch

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 
 from workflow.models import LoginThrottle, User, utcnow
-from workflow.ops.seeding import seed_demo
 from workflow.people import login_guard
 from workflow.platform.extensions import db
 
@@ -110,11 +109,9 @@ def test_api_answers_429_with_retry_after(client):
     assert web_login(client, "vu", "demo").status_code == 429
 
 
-def test_lock_is_shared_by_every_worker(make_app):
+def test_lock_is_shared_by_every_worker(make_demo_app):
     """Two application instances on one database, like two gunicorn workers or hosts."""
-    first, second = make_app(), make_app()
-    with first.app_context():
-        seed_demo(with_cases=False)
+    first, second = make_demo_app(), make_demo_app()
     one, other = first.test_client(), second.test_client()
     for client in (one, other, one, other):
         assert web_login(client, "fchef").status_code == 401
@@ -138,10 +135,8 @@ def test_concurrent_failures_are_all_counted(make_app):
                                      .where(LoginThrottle.key == key)) == 12
 
 
-def test_one_address_trying_many_usernames_is_locked(make_app):
-    app = make_app(LOGIN_IP_MAX_FAILURES=3)
-    with app.app_context():
-        seed_demo(with_cases=False)
+def test_one_address_trying_many_usernames_is_locked(make_demo_app):
+    app = make_demo_app(LOGIN_IP_MAX_FAILURES=3)
     client = app.test_client()
     for username in ("anna", "bertil"):
         assert web_login(client, username).status_code == 401
@@ -273,10 +268,8 @@ def test_a_new_password_ends_the_other_sessions_but_not_the_one_that_set_it(app)
 
 
 @pytest.mark.parametrize("secure", [False, True])
-def test_session_cookie_flags_and_lifetime(make_app, secure):
-    app = make_app(SESSION_COOKIE_SECURE=secure)
-    with app.app_context():
-        seed_demo(with_cases=False)
+def test_session_cookie_flags_and_lifetime(make_demo_app, secure):
+    app = make_demo_app(SESSION_COOKIE_SECURE=secure)
     response = web_login(app.test_client(), "medarbetare", "demo")
     assert response.status_code == 302
     cookie = response.headers["Set-Cookie"]

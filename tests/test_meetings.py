@@ -8,26 +8,26 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from helpers import IDEA, case_in, drive, new_draft, unit, user
+import factories
+from helpers import IDEA, api_headers, case_in, drive, login, new_draft, unit, user
 from workflow.cases import merging
 from workflow.cases import service as cases
 from workflow.meetings import service as meetings
-from workflow.models import Department, Notification
+from workflow.models import Notification
 from workflow.ops import jobs
 from workflow.platform.errors import Conflict, GuardFailed, PermissionDenied, ValidationFailed
 from workflow.platform.extensions import db
 
 SOON = datetime(2026, 12, 3, 9, 0, tzinfo=timezone.utc)
-
-
-def social() -> Department:
-    return unit().department
+social = factories.department  # Socialförvaltningen, which holds Hemtjänst Visby norr
 
 
 def council_meeting(chair="rad"):
-    return meetings.create_meeting(user(chair), {
-        "kind": "council", "department_id": social().id, "starts_at": SOON,
-        "place": "Visborgsallén 19, sal Gute"})
+    return factories.meeting("council", chair, starts_at=SOON)
+
+
+def apt_meeting():
+    return factories.meeting("apt", "chef", starts_at=SOON, place="Personalrummet")
 
 
 def test_a_full_council_meeting_with_five_decisions_and_one_refusal(ctx):
@@ -100,9 +100,7 @@ def test_adjusted_minutes_are_locked(ctx):
 def test_apt_agenda_reorder_and_add(ctx):
     first, second = case_in("submitted"), case_in("submitted")
     other = case_in("council")
-    meeting = meetings.create_meeting(user("chef"), {
-        "kind": "apt", "department_id": social().id, "unit_id": unit().id,
-        "starts_at": SOON, "place": "Personalrummet"})
+    meeting = apt_meeting()
     assert [i.case for i in meeting.items] == [first, second]
     assert {"medarbetare", "chef"} <= {a.user.username for a in meeting.attendees}
     meetings.move_item(user("chef"), meeting, meeting.items[1].id, -1)
@@ -140,9 +138,7 @@ def test_apt_attendees_see_only_the_cases_they_may_open(app):
     with app.app_context():
         mine = case_in("submitted")
         theirs = drive(new_draft(author="chef", title=secret), [("submit", "chef", {})])
-        meeting = meetings.create_meeting(user("chef"), {
-            "kind": "apt", "department_id": social().id, "unit_id": unit().id,
-            "starts_at": SOON, "place": "Personalrummet"})
+        meeting = apt_meeting()
         assert [i.case for i in meeting.items] == [mine, theirs]
         elsewhere = drive(cases.create_case(user("chef"), {
             **IDEA, "unit_id": unit("Hemtjänst Visby söder").id}), [("submit", "chef", {})])
@@ -164,19 +160,13 @@ def test_apt_attendees_see_only_the_cases_they_may_open(app):
         page = client.get(url).get_data(as_text=True)
         assert IDEA["title"] in page and secret not in page
         assert "Ärende som du inte har behörighet till" in page
-    token = client.post("/api/v1/tokens", json={"username": "medarbetare", "password": "demo"})
-    body = client.get(f"/api/v1/meetings/{meeting_id}", headers={
-        "Authorization": f"Bearer {token.get_json()['token']}"}).get_json()
+    body = client.get(f"/api/v1/meetings/{meeting_id}",
+                      headers=api_headers(client, "medarbetare")).get_json()
     assert theirs_id not in [i["case_id"] for i in body["items"]]
     assert [i.get("restricted", False) for i in body["items"]] == [False, True]
 
 
 # ---------------------------------------------------------------- in the browser
-
-def login(client, username):
-    assert client.post("/login", data={"username": username, "password": "demo"}).status_code == 302
-    return client
-
 
 def test_chair_holds_the_meeting_in_the_browser(app):
     with app.app_context():
@@ -235,9 +225,7 @@ def test_meetings_and_scores_over_the_api(app):
         first, second = case_in("council"), case_in("council")
         first_id, second_id, department_id = first.id, second.id, social().id
     client = app.test_client()
-    token = client.post("/api/v1/tokens", json={"username": "rad", "password": "demo"}
-                        ).get_json()["token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = api_headers(client, "rad")
     created = client.post("/api/v1/meetings", headers=headers, json={
         "kind": "council", "department_id": department_id,
         "starts_at": "2026-12-03T09:00:00+01:00", "place": "Sal Gute"})
@@ -267,10 +255,7 @@ def test_meetings_and_scores_over_the_api(app):
     locked = client.post(f"/api/v1/meetings/{meeting['id']}/items/{second_item}/decision",
                          headers=headers, json={"event": "park"})
     assert locked.status_code == 409
-    other = client.post("/api/v1/tokens", json={"username": "vu", "password": "demo"}
-                        ).get_json()["token"]
-    assert client.put(f"/api/v1/cases/{second_id}/score",
-                      headers={"Authorization": f"Bearer {other}"},
+    assert client.put(f"/api/v1/cases/{second_id}/score", headers=api_headers(client, "vu"),
                       json={"scores": {"benefit": 3}}).status_code == 403
 
 

@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import text as sql
 
-from helpers import BENEFIT, case_in, drive, new_draft, user
+from helpers import BENEFIT, case_in, drive, login, new_draft, user
 from workflow.dossier import service as dossier
 from workflow.memo import service as memo
 from workflow.models import DecisionMemo
@@ -35,11 +35,6 @@ def flat(value: str) -> str:
 
 def page_text(response) -> str:
     return flat(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
-
-
-def login(client, username):
-    assert client.post("/login", data={"username": username, "password": "demo"}).status_code == 302
-    return client
 
 
 def save(case, who="vu", **fields):
@@ -122,11 +117,9 @@ def test_staff_without_access_to_the_case_get_404(app):
     assert client.get("/cases/99999/memo").status_code == 404
 
 
-def test_the_memo_form_refuses_a_post_without_csrf_token(make_app):
-    from workflow.ops.seeding import seed_demo
-    app = make_app(WTF_CSRF_ENABLED=True)
+def test_the_memo_form_refuses_a_post_without_csrf_token(make_demo_app):
+    app = make_demo_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
-        seed_demo(with_cases=False)
         case_id = case_in("management").id
     client = app.test_client()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',

@@ -9,10 +9,11 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from helpers import IDEA, case_in, drive, login, unit, user
+from factories import case_events
+from helpers import IDEA, api_headers, case_in, drive, login, unit, user
 from workflow.cases import merging
 from workflow.cases import service as cases
-from workflow.models import Case, CaseEvent, CaseFollower, MergeProposal, Notification, User
+from workflow.models import Case, CaseFollower, MergeProposal, Notification, User
 from workflow.notifications import service as notifications
 from workflow.platform.errors import (
     Conflict,
@@ -32,9 +33,7 @@ def followers(case: Case) -> set[str]:
         CaseFollower, CaseFollower.user_id == User.id).where(CaseFollower.case_id == case.id)))
 
 
-def history(case: Case) -> list[str]:
-    return list(db.session.scalars(select(CaseEvent.event).where(CaseEvent.case_id == case.id)
-                                   .order_by(CaseEvent.id)))
+history = case_events
 
 
 def soder_case_at_apt() -> Case:
@@ -308,11 +307,7 @@ def test_an_owner_who_cannot_see_the_proposer_sees_no_title_and_outsiders_get_40
 def api(app):
     client = app.test_client()
 
-    def token(username: str) -> dict[str, str]:
-        response = client.post("/api/v1/tokens", json={"username": username, "password": "demo"})
-        return {"Authorization": f"Bearer {response.get_json()['token']}"}
-
-    client.token = token
+    client.token = lambda username: api_headers(client, username)
     return client
 
 

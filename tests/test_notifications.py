@@ -13,6 +13,7 @@ from helpers import IDEA, after_tonights_batch, case_in, unit, user
 from workflow.cases import service as cases
 from workflow.models import InfoObject, Notification
 from workflow.notifications import service as notifications
+from workflow.notifications.messages import message
 from workflow.ops import jobs
 from workflow.platform.extensions import db
 
@@ -247,7 +248,7 @@ def test_a_person_without_an_address_does_not_block_the_others(mail_app, smtp_se
         anna.email = None
         db.session.commit()
         case_in("apt")
-        notifications.notify(user("rad"), "reminder", "test:rad", "Påminnelse", "Text")
+        notifications.notify(user("rad"), "reminder", "test:rad", message("Påminnelse"), ["Text"])
         db.session.commit()
         jobs.deliver_email(MONDAY)
     assert [m["To"] for m in smtp_server.messages] == ["johan.pettersson@example.se"]

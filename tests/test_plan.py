@@ -8,18 +8,13 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from helpers import case_in, user
+from factories import SOCIAL, department
+from helpers import case_in, login, user
 from workflow.cases import service as cases
-from workflow.models import Case, CaseEvent, Department, GoalArea, PlanAction, Region
+from workflow.models import Case, CaseEvent, GoalArea, PlanAction, Region
 from workflow.plan import service as plan
 from workflow.platform.errors import NotFound, PermissionDenied, ValidationFailed
 from workflow.platform.extensions import db
-
-SOCIAL = "Socialförvaltningen"
-
-
-def department(name: str = SOCIAL) -> Department:
-    return db.session.scalar(select(Department).where(Department.name == name))
 
 
 def social_action(name: str = "Digitala lås i hemtjänsten") -> PlanAction:
@@ -30,12 +25,6 @@ def social_action(name: str = "Digitala lås i hemtjänsten") -> PlanAction:
 def history(case: Case) -> list[CaseEvent]:
     return list(db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
                                    .order_by(CaseEvent.id)))
-
-
-def login(client, username):
-    assert client.post("/login", data={"username": username,
-                                       "password": "demo"}).status_code == 302
-    return client
 
 
 def text(response) -> str:
@@ -248,11 +237,10 @@ def test_load_plan_names_what_is_wrong(ctx, data, message):
     assert db.session.scalars(select(GoalArea)).all() == []
 
 
-def test_the_demo_plan_loads_on_the_demo_cases(make_app):
-    from workflow.ops.seeding import SEED_DIR, seed_demo
-    app = make_app()
+def test_the_demo_plan_loads_on_the_demo_cases(demo_app):
+    from workflow.ops.seeding import SEED_DIR
+    app = demo_app
     with app.app_context():
-        seed_demo()
         region = db.session.scalar(select(Region))
         seeded = list(db.session.scalars(select(Case).order_by(Case.id)))
         data = yaml.safe_load((SEED_DIR / "plan.yaml").read_text(encoding="utf-8"))
@@ -398,11 +386,9 @@ def test_parked_proposals_show_their_planned_year_and_the_way_back(app, client):
 
 
 @pytest.fixture
-def csrf_client(make_app):
-    from workflow.ops.seeding import seed_demo
-    app = make_app(WTF_CSRF_ENABLED=True)
+def csrf_client(make_demo_app):
+    app = make_demo_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
-        seed_demo(with_cases=False)
         social = department().id
     client = app.test_client()
     client.social = social

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import IDEA, unit
+from helpers import IDEA, api_token, unit
 from workflow.platform.settings import PROJECT_ROOT
 
 ALWAYS = {
@@ -43,9 +43,7 @@ def assert_security_headers(response) -> None:
 
 @pytest.fixture
 def token(client) -> str:
-    response = client.post("/api/v1/tokens", json={"username": "vu", "password": "demo"})
-    assert response.status_code == 201
-    return response.get_json()["token"]
+    return api_token(client, "vu")
 
 
 def test_a_page(client):

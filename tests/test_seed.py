@@ -17,6 +17,7 @@ DEMO_ACCOUNTS = ["medarbetare", "chef", "vu", "rad", "fchef", "namnd", "infosak"
 
 @pytest.fixture
 def demo(make_app):
+    """Seeded here through the services (the other tests get the worker's copy: demo_app)."""
     app = make_app()
     with app.app_context():
         assert database_is_empty()
@@ -38,7 +39,8 @@ def test_demo_covers_every_state_with_thirty_cases(demo):
         assert {"staff_idea", "direct_channel", "political", "mandatory"} <= set(origins)
 
 
-def test_every_demo_account_logs_in_and_every_page_renders(demo):
+def test_every_demo_account_logs_in_and_every_page_renders(demo_app):
+    demo = demo_app
     with demo.app_context():
         ids = db.session.scalars(select(Case.id)).all()
     for username in DEMO_ACCOUNTS:
@@ -58,11 +60,11 @@ def test_every_demo_account_logs_in_and_every_page_renders(demo):
             assert seen >= len(ids) - 6  # everything but other people's drafts
 
 
-def test_demo_accounts_can_carry_a_new_idea_through_the_chain(demo):
+def test_demo_accounts_can_carry_a_new_idea_through_the_chain(demo_app):
     """The issue's promise: the demo accounts together reach a decision from a new idea."""
     from helpers import IDEA, TO_APPROVED, drive, unit, user
     from workflow.cases import service as cases
-    with demo.test_request_context():
+    with demo_app.test_request_context():
         case = cases.create_case(user("medarbetare"), {**IDEA, "unit_id": unit().id})
         drive(case, TO_APPROVED)
         assert case.state == "approved"
@@ -78,11 +80,11 @@ def test_demo_seeds_whenever_it_is_run(make_app):
         assert seed_demo(now=utcnow() + timedelta(days=300)).cases >= 30
 
 
-def test_demo_history_counts_as_told_except_the_last_fortnight(demo):
+def test_demo_history_counts_as_told_except_the_last_fortnight(demo_app):
     from datetime import timedelta
 
     from workflow.models import Notification, utcnow
-    with demo.app_context():
+    with demo_app.app_context():
         rows = db.session.scalars(select(Notification)).all()
         assert rows
         unread = [n for n in rows if n.read_at is None]
@@ -90,7 +92,7 @@ def test_demo_history_counts_as_told_except_the_last_fortnight(demo):
         assert all(n.created_at >= utcnow() - timedelta(days=15) for n in unread)
 
 
-def test_seed_demo_command_is_idempotent(demo):
-    runner = demo.test_cli_runner()
+def test_seed_demo_command_is_idempotent(demo_app):
+    runner = demo_app.test_cli_runner()
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0 and "redan data" in result.output

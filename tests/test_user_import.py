@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from helpers import NORR, unit, user
+from helpers import NORR, api_headers, unit, user
 from workflow.models import AdminLogEntry, RoleAssignment, User
 from workflow.people import user_import
 from workflow.platform.extensions import db
@@ -76,8 +76,7 @@ def _region_id() -> int:
 
 
 def _token(client) -> dict[str, str]:
-    response = client.post("/api/v1/tokens", json={"username": "admin", "password": "demo"})
-    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+    return api_headers(client, "admin")
 
 
 def test_a_broken_file_reports_every_problem_and_writes_nothing(ctx):

@@ -5,13 +5,7 @@ import re
 
 import pytest
 
-from helpers import IDEA, case_in, unit
-
-
-def login(client, username):
-    response = client.post("/login", data={"username": username, "password": "demo"})
-    assert response.status_code == 302
-    return client
+from helpers import IDEA, case_in, login, unit
 
 
 def text(response) -> str:

@@ -17,12 +17,18 @@ from workflow.calc.procurement import load_thresholds
 from workflow.council.service import CONFIG_KEY as PRIORITISATION_KEY
 from workflow.dossier.service import THRESHOLDS_KEY
 from workflow.notifications.service import RULES_KEY, load_rules
+from workflow.platform import audit
 from workflow.platform.extensions import babel, csrf, db, login_manager, migrate
 from workflow.platform.logging_setup import configure_logging, is_unlogged, loggable_path
 from workflow.platform.server_details import exposes_server_details, hide_dev_server_banner
 from workflow.platform.settings import PROJECT_ROOT, load_settings
 from workflow.portfolio.service import TARGETS_KEY, load_targets
-from workflow.processes.registry import EXTENSION_KEY, require_features
+from workflow.processes.registry import (
+    EXTENSION_KEY,
+    FEATURES_KEY,
+    configured_features,
+    require_features,
+)
 from workflow.states import ProcessRegistry
 
 # Requests whose access-log line could be matched against an anonymous idea's arrival.
@@ -51,8 +57,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         {s for p in app.extensions[EXTENSION_KEY].all() for s in p.definition.states})
     # So does a definition that would switch a feature off (workflow/states/features.py).
     require_features(app.extensions[EXTENSION_KEY], app.extensions[RULES_KEY])
+    app.extensions[FEATURES_KEY] = configured_features(app.extensions[RULES_KEY])
 
     db.init_app(app)
+    audit.install()  # the case history's hash chain
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)

@@ -455,8 +455,14 @@ class Notification(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
+    # The Swedish text; shown as it is only for rows written before migration 0019.
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    # The msgid and parameters shown in the reader's language (workflow/notifications/
+    # messages.py); None in older rows.
+    subject_key: Mapped[Optional[str]] = mapped_column(String(300))
+    subject_params: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    body_parts: Mapped[Optional[list[Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     # None: not to be emailed; "immediate" or "digest": how; emailed_at once it went out.
@@ -852,10 +858,6 @@ def _history_is_append_only(session: Session, flush_context: Any, instances: Any
         if isinstance(obj, (CaseEvent, AdminLogEntry)) and (
                 obj in session.deleted or session.is_modified(obj)):
             raise AppendOnlyViolation(f"{obj.__tablename__} rows cannot be changed or deleted")
-
-
-# The history's hash chain listens for every inserted CaseEvent.
-from workflow.platform import audit  # noqa: E402,F401
 
 
 @event.listens_for(Case.unit, "set")

@@ -2,7 +2,8 @@
 and the list of sections the admin start page links to.
 
 A section module registers itself with :func:`section` and, for the API, builds its blueprint
-with :func:`api_blueprint` (bearer token, region admin only, JSON errors, no CSRF)."""
+with :func:`api_blueprint` (bearer token, region admin only, JSON errors, no CSRF) and
+describes its paths with :func:`workflow.views.openapi.openapi_fragment`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,8 +16,10 @@ from flask_login import current_user, login_required
 
 from workflow.cases.access import is_region_admin
 from workflow.models import User
+from workflow.platform.api import authenticate
 from workflow.platform.extensions import csrf
 from workflow.views.errors import api_error
+from workflow.views.openapi import openapi_fragment  # noqa: F401  (the admin API modules')
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,6 @@ def require_admin(bp: Blueprint) -> None:
 
 def api_blueprint(name: str, import_name: str) -> Blueprint:
     """A blueprint under /api/v1/admin whose every endpoint needs an admin's bearer token."""
-    from workflow.cases.api import authenticate
-
     bp = Blueprint(name, import_name, url_prefix="/api/v1/admin")
     csrf.exempt(bp)
 
@@ -64,15 +65,6 @@ def api_blueprint(name: str, import_name: str) -> Blueprint:
         return None
 
     return bp
-
-
-def openapi_fragment(build: Callable[[], dict]) -> Callable[[], dict]:
-    """Decorate a function returning {"paths": {...}, "schemas": {...}} (paths relative to
-    /api/v1, e.g. "/admin/users") to add it to the OpenAPI document."""
-    from workflow.views.openapi import OPENAPI_FRAGMENTS
-    if build not in OPENAPI_FRAGMENTS:
-        OPENAPI_FRAGMENTS.append(build)
-    return build
 
 
 def api_admin() -> User:

@@ -146,14 +146,14 @@ class CaseClassification(BaseModel):
     @classmethod
     def _unique_object_ids(cls, ids: list[int]) -> list[int]:
         if len(set(ids)) != len(ids):
-            raise ValueError("each förvaltningsobjekt may be linked only once")
+            raise ValueError(N_("Varje förvaltningsobjekt kan bara kopplas en gång."))
         return ids
 
     @field_validator("risk_analysis_date", "dpia_date", mode="before")
     @classmethod
     def _date_not_number(cls, value: Any) -> Any:
         if isinstance(value, (int, float)):
-            raise ValueError("give the date as YYYY-MM-DD")
+            raise ValueError(N_("Ange ett datum som ÅÅÅÅ-MM-DD."))
         return value
 
 

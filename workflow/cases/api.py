@@ -7,15 +7,20 @@ from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from workflow.calc.classification import review_overdue
-from workflow.cases import access
+from workflow.cases import access, merging, schemas
+from workflow.cases import merging_api as api_merging
 from workflow.cases import service as cases
+from workflow.council import schemas as council_schemas
 from workflow.council import service as scoring
 from workflow.dossier import service as dossier
+from workflow.follow_up import schemas as follow_up_schemas
 from workflow.follow_up import service as follow_up
+from workflow.meetings import schemas as meeting_schemas
 from workflow.meetings import service as meetings
 from workflow.models import Case, User, utcnow
 from workflow.organisation import service as organisation
 from workflow.people import accounts
+from workflow.platform.api import authenticate, json_body
 from workflow.platform.errors import ValidationFailed, translate
 from workflow.platform.extensions import csrf
 from workflow.platform.i18n import localized
@@ -27,42 +32,13 @@ from workflow.views.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+bp.before_request(authenticate)  # all but /tokens and /openapi.json need a bearer token
 
-PUBLIC_ENDPOINTS = {"api.create_token", "api.openapi"}
 RECEIVED_LABEL = N_("Mottagen: registreras som ärende i natt")
-CREATE_KEYS = {"title", "need", "effect", "unit_id", "origin", "cost_estimate_sek", "direction",
-               "anonymous", "department_id"}
-
-
-@bp.before_request
-def authenticate():
-    if request.endpoint in PUBLIC_ENDPOINTS:
-        return None
-    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
-    user = accounts.user_for_token(token.strip()) if scheme.lower() == "bearer" else None
-    if user is None:
-        response = api_error(401, _("Logga in: skicka en giltig token i Authorization: Bearer."))
-        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
-        return response
-    g.api_user = user
-    return None
 
 
 def _user() -> User:
     return g.api_user
-
-
-def _body() -> dict[str, Any]:
-    body = request.get_json(force=True, silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed({"body": N_("Skicka ett JSON-objekt.")})
-    return body
-
-
-def _reject_unknown(body: dict[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise ValidationFailed({key: N_("Okänt fält.") for key in unknown})
 
 
 @bp.get("/openapi.json")
@@ -72,8 +48,7 @@ def openapi():
 
 @bp.post("/tokens")
 def create_token():
-    body = _body()
-    _reject_unknown(body, {"username", "password"})
+    body = json_body(schemas.TokenRequest)
     missing = {k: N_("Fältet krävs.") for k in ("username", "password")
                if not isinstance(body.get(k), str) or not body.get(k)}
     if missing:
@@ -128,8 +103,7 @@ def list_cases():
 
 @bp.post("/cases")
 def create_case():
-    body = _body()
-    _reject_unknown(body, CREATE_KEYS)
+    body = json_body(schemas.CaseCreate)
     anonymous = body.pop("anonymous", False)
     if not isinstance(anonymous, bool):
         raise ValidationFailed({"anonymous": N_("Ange true eller false.")})
@@ -157,7 +131,7 @@ def get_case(case_id: int):
 @bp.patch("/cases/<int:case_id>")
 def update_case(case_id: int):
     case = cases.get_case(_user(), case_id)
-    body = _body()
+    body = json_body()
     version = body.pop("version", None) or request.headers.get("If-Match", "").strip('"') or None
     cases.update_case(_user(), case, body, expected_version=version)
     return jsonify(_case_detail(case))
@@ -166,15 +140,13 @@ def update_case(case_id: int):
 @bp.post("/cases/<int:case_id>/events")
 def fire_event(case_id: int):
     case = cases.get_case(_user(), case_id)
-    body = _body()
+    body = json_body()
     event = body.pop("event", None)
     version = body.pop("version", None)
     state = case.state
     cases.fire(case, event, _user(), body, expected_version=version)
     if event == "merge" and case.state == state:
         # Consent-based merge: the target's owners must accept first (docs/process.md).
-        from workflow.cases import merging
-        from workflow.cases import merging_api as api_merging
         return jsonify(api_merging.proposal_json(merging.pending_from(case))), 202
     if not access.can_view(_user(), case):
         return jsonify({"id": case.id, "state": case.state})
@@ -201,7 +173,7 @@ def put_dossier_section(case_id: int, section: str):
     case = cases.get_case(_user(), case_id)
     if section not in dossier.SECTION_MODELS:
         return api_error(404, _("Den delen av beslutsunderlaget finns inte."))
-    body = _body()
+    body = json_body()
     version = body.pop("version", None) or request.headers.get("If-Match", "").strip('"') or None
     saved = dossier.save_section(_user(), case, section, body, expected_version=version)
     return jsonify(_section(saved, section))
@@ -215,9 +187,6 @@ def sign_off_classification(case_id: int):
 
 # ---------------------------------------------------------------- benefit follow-up
 
-REPORT_KEYS = {"actual_value", "realised_sek", "used_as_intended", "comment"}
-
-
 @bp.get("/cases/<int:case_id>/follow-up")
 def get_follow_up(case_id: int):
     case = cases.get_case(_user(), case_id)
@@ -229,8 +198,7 @@ def put_follow_up_report(case_id: int, number: int, months: int):
     """The web form's report of one checkpoint (benefit ``number``, ``months`` after go-live),
     through the same service and rules."""
     case = cases.get_case(_user(), case_id)
-    body = _body()
-    _reject_unknown(body, REPORT_KEYS)
+    body = json_body(follow_up_schemas.FollowUpReport)
     follow_up.report(_user(), case, number, months, body)
     point = next(p for p in follow_up.checkpoints(case)
                  if (p.benefit_number, p.months) == (number, months))
@@ -348,8 +316,7 @@ def list_meetings():
 
 @bp.post("/meetings")
 def create_meeting():
-    body = _body()
-    _reject_unknown(body, {"kind", "department_id", "unit_id", "starts_at", "place"})
+    body = json_body(meeting_schemas.MeetingCreate)
     fields = dict(body)
     fields["starts_at"] = _datetime(body.get("starts_at"))
     meeting = meetings.create_meeting(_user(), fields)
@@ -364,8 +331,7 @@ def get_meeting(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/items")
 def add_agenda_item(meeting_id: int):
     meeting = meetings.get_meeting(_user(), meeting_id)
-    body = _body()
-    _reject_unknown(body, {"case_id"})
+    body = json_body(meeting_schemas.AgendaItemCreate)
     meetings.add_case(_user(), meeting, body.get("case_id"))
     return jsonify(_meeting(meeting)), 201
 
@@ -373,7 +339,7 @@ def add_agenda_item(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/items/<int:item_id>/decision")
 def decide_agenda_item(meeting_id: int, item_id: int):
     meeting = meetings.get_meeting(_user(), meeting_id)
-    body = _body()
+    body = json_body()
     event, note = body.pop("event", None), body.pop("note", "")
     if not isinstance(event, str) or not event:
         raise ValidationFailed({"event": N_("Ange en händelse.")})
@@ -391,8 +357,7 @@ def adjust_meeting(meeting_id: int):
 @bp.put("/cases/<int:case_id>/score")
 def put_score(case_id: int):
     case = cases.get_case(_user(), case_id)
-    body = _body()
-    _reject_unknown(body, {"scores", "comment"})
+    body = json_body(council_schemas.ScoreRequest)
     scores = body.get("scores")
     if not isinstance(scores, dict):
         raise ValidationFailed({"scores": N_("Ange poängen som ett objekt: kriterium → 1-5.")})

@@ -26,6 +26,7 @@ from workflow.cases import access
 from workflow.cases import service as cases
 from workflow.models import TEXT_MAX, Case, CaseFollower, MergeProposal, User, utcnow
 from workflow.notifications import service as notifications
+from workflow.notifications.messages import message
 from workflow.platform.errors import (
     Conflict,
     InvalidState,
@@ -34,6 +35,7 @@ from workflow.platform.errors import (
     ValidationFailed,
 )
 from workflow.platform.extensions import db
+from workflow.platform.uow import record, unit_of_work
 from workflow.platform.validation import as_id, clean_text
 from workflow.processes.registry import process_of
 from workflow.states import Failure
@@ -87,14 +89,14 @@ def propose_unless_owner(case: Case, actor: User, data: Mapping[str, Any], *, no
                                   "på svar. Dra tillbaka det först."))
     comment = values.get("comment") or ""
     try:
-        with cases.unit_of_work():
+        with unit_of_work():
             proposal = MergeProposal(case=case, target=target, proposed_by=actor,
                                      comment=comment, status="pending", created_at=now)
             db.session.add(proposal)
             db.session.flush()
-            cases.record(case, "merge_proposed", case.state, case.state, actor, now,
-                         comment=comment or None,
-                         data={"target": target.id, "proposal": proposal.id})
+            record(case, "merge_proposed", case.state, case.state, actor, now,
+                   comment=comment or None,
+                   data={"target": target.id, "proposal": proposal.id})
             _tell_owners(proposal, now)
             if also is not None:
                 also()
@@ -182,9 +184,11 @@ def accept(actor: User, proposal: MergeProposal, *, now: datetime | None = None)
         proposal.status, proposal.decided_by, proposal.decided_at = "accepted", actor, now
         _copy_supporters(case, target, now)
         _tell(proposal.proposed_by, f"merge:{proposal.id}:accepted", target,
-              f"Ärende {target.id}: sammanslagningen är godkänd",
-              f"{actor.display_name} godkände att ärende {case.id} slås samman med ärende "
-              f"{target.id}: {target.title}. Idén drivs vidare där.", now, skip=actor)
+              message(N_("Ärende %(case)s: sammanslagningen är godkänd"), case=target.id),
+              [message(N_("%(name)s godkände att ärende %(case)s slås samman med ärende "
+                          "%(target)s: %(title)s. Idén drivs vidare där."),
+                       name=actor.display_name, case=case.id, target=target.id,
+                       title=target.title)], now, skip=actor)
 
     data = {"target_case": target.id}
     if proposal.comment:
@@ -205,15 +209,17 @@ def decline(actor: User, proposal: MergeProposal, reason: Any, *,
     if len(reason) > TEXT_MAX:
         raise ValidationFailed({"reason": N_("Texten är för lång.")})
     case, target = proposal.case, proposal.target
-    with cases.unit_of_work():
+    with unit_of_work():
         proposal.status, proposal.decided_by, proposal.decided_at = "declined", actor, now
         proposal.reason = reason
-        cases.record(case, "merge_declined", case.state, case.state, actor, now, comment=reason,
-                     data={"target": target.id, "proposal": proposal.id})
+        record(case, "merge_declined", case.state, case.state, actor, now, comment=reason,
+               data={"target": target.id, "proposal": proposal.id})
         _tell(proposal.proposed_by, f"merge:{proposal.id}:declined", case,
-              f"Ärende {case.id}: sammanslagningen avböjdes",
-              f"{actor.display_name} avböjde att ärende {case.id} slås samman med ärende "
-              f"{target.id}.\n\nMotivering: {reason}", now, skip=actor)
+              message(N_("Ärende %(case)s: sammanslagningen avböjdes"), case=case.id),
+              [message(N_("%(name)s avböjde att ärende %(case)s slås samman med ärende "
+                          "%(target)s."), name=actor.display_name, case=case.id,
+                       target=target.id),
+               "", message(N_("Motivering: %(text)s"), text=reason)], now, skip=actor)
     return proposal
 
 
@@ -229,19 +235,22 @@ def withdraw(actor: User, proposal: MergeProposal, *, now: datetime | None = Non
                                           "som får slå samman ärendet, kan dra tillbaka "
                                           "förslaget."))
     case, target = proposal.case, proposal.target
-    with cases.unit_of_work():
+    with unit_of_work():
         proposal.status, proposal.decided_by, proposal.decided_at = "withdrawn", actor, now
-        cases.record(case, "merge_withdrawn", case.state, case.state, actor, now,
-                     data={"target": target.id, "proposal": proposal.id})
-        subject = f"Ärende {target.id}: förslaget om sammanslagning är tillbakadraget"
+        record(case, "merge_withdrawn", case.state, case.state, actor, now,
+               data={"target": target.id, "proposal": proposal.id})
+        withdrawn = N_("Ärende %(case)s: förslaget om sammanslagning är tillbakadraget")
         for owner in owners(target):
-            _tell(owner, f"merge:{proposal.id}:withdrawn", target, subject,
-                  f"{actor.display_name} drog tillbaka förslaget att slå samman ett ärende med "
-                  f"ärende {target.id}. Ni behöver inte göra något.", now, skip=actor)
+            _tell(owner, f"merge:{proposal.id}:withdrawn", target,
+                  message(withdrawn, case=target.id),
+                  [message(N_("%(name)s drog tillbaka förslaget att slå samman ett ärende med "
+                              "ärende %(target)s. Ni behöver inte göra något."),
+                           name=actor.display_name, target=target.id)], now, skip=actor)
         _tell(proposal.proposed_by, f"merge:{proposal.id}:withdrawn", case,
-              f"Ärende {case.id}: förslaget om sammanslagning är tillbakadraget",
-              f"{actor.display_name} drog tillbaka förslaget att slå samman ärende {case.id} "
-              f"med ärende {target.id}.", now, skip=actor)
+              message(withdrawn, case=case.id),
+              [message(N_("%(name)s drog tillbaka förslaget att slå samman ärende %(case)s "
+                          "med ärende %(target)s."), name=actor.display_name, case=case.id,
+                       target=target.id)], now, skip=actor)
     return proposal
 
 
@@ -298,22 +307,23 @@ def _copy_supporters(case: Case, target: Case, now: datetime) -> None:
 
 def _tell_owners(proposal: MergeProposal, now: datetime) -> None:
     case, target = proposal.case, proposal.target
-    subject = f"Ärende {target.id}: förslag om sammanslagning"
+    subject = message(N_("Ärende %(case)s: förslag om sammanslagning"), case=target.id)
     for owner in owners(target):
         # The proposing case's title only for those who may see that case.
-        about = (f"ärende {case.id}: {case.title}" if access.can_view(owner, case)
-                 else f"ärende {case.id}")
-        lines = [f"{proposal.proposed_by.display_name} föreslår att {about} slås samman med "
-                 f"ärende {target.id}: {target.title}.",
-                 "", "Godkänn eller avböj förslaget på ärendets sida."]
+        about = (message(N_("ärende %(case)s: %(title)s"), case=case.id, title=case.title)
+                 if access.can_view(owner, case) else message(N_("ärende %(case)s"), case=case.id))
+        lines = [message(N_("%(name)s föreslår att %(about)s slås samman med ärende "
+                            "%(target)s: %(title)s."), name=proposal.proposed_by.display_name,
+                         about=about, target=target.id, title=target.title),
+                 "", message(N_("Godkänn eller avböj förslaget på ärendets sida."))]
         if proposal.comment:
-            lines += ["", f"Kommentar: {proposal.comment}"]
-        _tell(owner, f"merge:{proposal.id}:proposed", target, subject, "\n".join(lines), now,
+            lines += ["", message(N_("Kommentar: %(text)s"), text=proposal.comment)]
+        _tell(owner, f"merge:{proposal.id}:proposed", target, subject, lines, now,
               skip=proposal.proposed_by)
 
 
-def _tell(user: User | None, key: str, case: Case, subject: str, body: str, now: datetime,
-          skip: User | None = None) -> None:
+def _tell(user: User | None, key: str, case: Case, subject: dict[str, Any], body: list[Any],
+          now: datetime, skip: User | None = None) -> None:
     if user is None or (skip is not None and user.id == skip.id) or not user.is_active_user:
         return
     notifications.notify(user, "reminder", f"{key}:user:{user.id}", subject, body, case=case,

@@ -6,20 +6,16 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify
 
-from workflow.admin.support import openapi_fragment
-from workflow.cases import access, merging
+from workflow.cases import access, merging, schemas
 from workflow.cases import service as cases
 from workflow.models import MergeProposal
+from workflow.platform.api import authenticate, json_body
 from workflow.platform.extensions import csrf
+from workflow.views.openapi import error_responses, json_content, openapi_fragment, ref
 
 bp = Blueprint("api_merging", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
-
-
-@bp.before_request
-def _authenticate():
-    from workflow.cases.api import authenticate
-    return authenticate()
+bp.before_request(authenticate)
 
 
 @bp.get("/cases/<int:case_id>/merge-proposals")
@@ -39,9 +35,7 @@ def accept(proposal_id: int):
 @bp.post("/merge-proposals/<int:proposal_id>/decline")
 def decline(proposal_id: int):
     proposal = merging.get_proposal(g.api_user, proposal_id)
-    from workflow.cases.api import _body, _reject_unknown
-    body = _body()
-    _reject_unknown(body, {"reason"})
+    body = json_body(schemas.MergeDecline)
     merging.decline(g.api_user, proposal, body.get("reason"))
     return jsonify(proposal_json(proposal))
 
@@ -77,40 +71,21 @@ def proposal_json(proposal: MergeProposal) -> dict[str, Any]:
 
 @openapi_fragment
 def _openapi() -> dict[str, Any]:
-    from workflow.views.openapi import error_responses, json_body, ref
-    nullable_text = {"type": ["string", "null"]}
-    proposal = {"type": "object", "required": ["id", "status", "case_id", "target_id"],
-                "properties": {
-                    "id": {"type": "integer"},
-                    "status": {"enum": ["pending", "accepted", "declined", "withdrawn"]},
-                    "case_id": {"type": "integer", "description": "Idén som slås samman"},
-                    "case_title": {**nullable_text,
-                                   "description": "Bara om du får se ärendet"},
-                    "target_id": {"type": "integer", "description": "Det mottagande ärendet"},
-                    "target_title": {**nullable_text,
-                                     "description": "Bara om du får se ärendet"},
-                    "proposed_by": nullable_text, "comment": nullable_text,
-                    "created_at": {"type": "string", "format": "date-time"},
-                    "decided_by": nullable_text,
-                    "decided_at": {"type": ["string", "null"], "format": "date-time"},
-                    "reason": nullable_text,
-                    "can_accept": {"type": "boolean"}, "can_withdraw": {"type": "boolean"}}}
     proposal_id = [{"name": "proposal_id", "in": "path", "required": True,
                     "schema": {"type": "integer", "minimum": 1}}]
     case_id = [{"name": "case_id", "in": "path", "required": True,
                 "schema": {"type": "integer", "minimum": 1}}]
-    answer = {"200": {"description": "Förslaget", **json_body(ref("MergeProposal"))}}
+    answer = {"200": {"description": "Förslaget", **json_content(ref("MergeProposal"))}}
     return {
-        "schemas": {"MergeProposal": proposal},
+        "models": [schemas.MergeProposal, schemas.MergeProposalList, schemas.MergeDecline],
         "paths": {
             "/cases/{case_id}/merge-proposals": {"get": {
                 "summary": "Förslag om sammanslagning: ärendets egna, och de in i ärendet som "
                            "du får se (mottagarens ansvariga)",
                 "parameters": case_id,
-                "responses": {"200": {"description": "Förslagen", **json_body({
-                    "type": "object", "required": ["items"], "properties": {
-                        "items": {"type": "array", "items": ref("MergeProposal")}}})},
-                    **error_responses(401, 404)}}},
+                "responses": {"200": {"description": "Förslagen",
+                                      **json_content(ref("MergeProposalList"))},
+                              **error_responses(401, 404)}}},
             "/merge-proposals/{proposal_id}/accept": {"post": {
                 "summary": "Det mottagande ärendets ansvariga godkänner: sammanslagningen "
                            "genomförs",
@@ -119,10 +94,7 @@ def _openapi() -> dict[str, Any]:
             "/merge-proposals/{proposal_id}/decline": {"post": {
                 "summary": "Det mottagande ärendets ansvariga avböjer, med motivering",
                 "parameters": proposal_id,
-                "requestBody": {"required": True, **json_body({
-                    "type": "object", "required": ["reason"], "additionalProperties": False,
-                    "properties": {"reason": {"type": "string", "minLength": 1,
-                                              "maxLength": 5000}}})},
+                "requestBody": {"required": True, **json_content(ref("MergeDecline"))},
                 "responses": {**answer, **error_responses(401, 403, 404, 409, 422)}}},
             "/merge-proposals/{proposal_id}/withdraw": {"post": {
                 "summary": "Den som föreslog (eller får slå samman ärendet) drar tillbaka "

@@ -5,20 +5,20 @@ Each call is one unit of work: it commits everything or nothing.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any, Callable, Iterator, Mapping
-from zoneinfo import ZoneInfo
+from typing import Any, Callable, Mapping
 
 from flask import current_app
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 
 from workflow.cases import access
+from workflow.delegation import service as delegation
+from workflow.dossier import service as dossier
+from workflow.follow_up import service as follow_up
 from workflow.models import (
     TEXT_MAX,
     TITLE_MAX,
@@ -44,6 +44,7 @@ from workflow.platform.errors import (
 )
 from workflow.platform.extensions import db
 from workflow.platform.i18n import localized
+from workflow.platform.uow import local_day, record, unit_of_work
 from workflow.platform.validation import ID_LIMIT, as_id, clean_text
 from workflow.processes.registry import current_process, process_of
 from workflow.states import (
@@ -85,20 +86,6 @@ REGISTRY_STATES = frozenset(features.REGISTRY_STATES)
 DIARIENUMMER_MAX = 60
 
 
-@contextmanager
-def unit_of_work() -> Iterator[None]:
-    """Commit on success; roll back on any error, turning a lost race into :class:`Conflict`."""
-    try:
-        yield
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict() from None
-    except BaseException:
-        db.session.rollback()
-        raise
-
-
 # ---------------------------------------------------------------- reading
 
 # Every access check reads the case's förvaltning and unit: load them with the case.
@@ -113,7 +100,7 @@ def get_case(user: User, case_id: Any, *, for_page: bool = False) -> Case:
     ``for_page`` also loads what the case page shows, in two queries instead of one per
     person named."""
     options = CASE_LOADS + (PAGE_LOADS if for_page else ())
-    case = db.session.get(Case, int(case_id), options=options) if _is_id(case_id) else None
+    case = db.session.get(Case, key, options=options) if (key := as_id(case_id)) else None
     if case is None or not access.can_view(user, case):
         raise NotFound()
     return case
@@ -397,6 +384,20 @@ def add_comment(actor: User, case: Case, body: Any, now: datetime | None = None)
 
 # ---------------------------------------------------------------- firing events
 
+# Handlers that may take an event over before it fires, e.g. ``merge`` into a case the actor
+# does not own becomes a proposal (cases/merging.py). Registered by workflow/cases/__init__.py,
+# so that this module needs no import of the modules that build on it.
+Interceptor = Callable[..., Any]
+_INTERCEPTORS: dict[str, Interceptor] = {}
+
+
+def intercept(event: str, handler: Interceptor) -> None:
+    """Let ``handler(case, actor, data, now=, also=)`` see ``event`` before :func:`fire`
+    fires it; when it returns anything but None it has dealt with the event, and nothing
+    fires. An event fired with ``consent`` is not intercepted."""
+    _INTERCEPTORS[event] = handler
+
+
 def fire(case: Case, event: Any, actor: User, data: Mapping[str, Any] | None = None, *,
          expected_version: int | None = None, now: datetime | None = None,
          also: Callable[[], None] | None = None,
@@ -418,10 +419,9 @@ def fire(case: Case, event: Any, actor: User, data: Mapping[str, Any] | None = N
         raise ValidationFailed({"event": N_("Händelsen finns inte i ärendets process.")})
     _check_version(case, expected_version)
     _load_unit(case)
-    if event == features.MERGE and consent is None:
-        from workflow.cases import merging  # consent-based merge builds on this module
-        if merging.propose_unless_owner(case, actor, data or {}, now=now or utcnow(),
-                                        also=also) is not None:
+    interceptor = _INTERCEPTORS.get(event)
+    if interceptor is not None and consent is None:
+        if interceptor(case, actor, data or {}, now=now or utcnow(), also=also) is not None:
             return case
     with unit_of_work():
         _transition(case, event, access.roles_for(actor, case), data or {}, actor,
@@ -487,7 +487,6 @@ def _transition(case: Case, event: str, roles: set[str], data: Mapping[str, Any]
             data.setdefault("diarienummer", case.diarienummer)
     if "within_delegation" in process.event(event).guards:
         # The decision names the delegation point it was taken under (docs/delegation.md).
-        from workflow.delegation import service as delegation
         data["delegation"] = delegation.record_of(
             delegation_rules.verdict_of(facts),
             delegation.facts_for(case.department, facts.today)["_order_version"],
@@ -563,16 +562,13 @@ def _with_labels(process: Process, failure: Failure) -> Failure:
 def _facts(case: Case, event: EventSpec, values: Mapping[str, Any], now: datetime,
            actor: User | None = None) -> Facts:
     department = case.department
-    today = _local_day(now)
+    today = local_day(now)
     dossier_view, unreported, delegation_facts = None, 0, {}
     if {"dossier_complete", "within_delegation"} & set(event.guards):
-        from workflow.dossier import service as dossier  # the dossier service builds on this module
         dossier_view = dossier.view(case, today)
     if "within_delegation" in event.guards:
-        from workflow.delegation import service as delegation  # likewise
         delegation_facts = delegation.facts_for(department, today)
     if "benefits_followed_up" in event.guards:
-        from workflow.follow_up import service as follow_up  # likewise
         unreported = follow_up.unreported_count(case)
     limit = department.delegation_limit_sek
     if limit is None:
@@ -606,12 +602,6 @@ def _facts(case: Case, event: EventSpec, values: Mapping[str, Any], now: datetim
     )
 
 
-def _local_day(moment: datetime) -> date:
-    """The calendar day of ``moment`` in the organisation's time zone."""
-    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Stockholm"
-    return moment.astimezone(ZoneInfo(zone)).date()
-
-
 def _target_ref(case: Case, target_id: int | None, actor: User | None) -> CaseRef | None:
     """The merge target as the guard may know it: whether it is final, and whether it lies
     within the actor's reach (visible to the actor, the same förvaltning, no draft)."""
@@ -625,14 +615,6 @@ def _target_ref(case: Case, target_id: int | None, actor: User | None) -> CaseRe
                  and target.department_id == case.department_id
                  and target.state != process.definition.initial)
     return CaseRef(id=target.id, final=process.state(target.state).final, mergeable=mergeable)
-
-
-def record(case: Case, event: str, from_state: str | None, to_state: str, actor: User | None,
-           now: datetime, comment: str | None = None, data: dict | None = None) -> CaseEvent:
-    entry = CaseEvent(case=case, event=event, from_state=from_state, to_state=to_state,
-                      actor=actor, at=now, comment=comment, data=data or {})
-    db.session.add(entry)
-    return entry
 
 
 def _main_text(event: EventSpec, values: Mapping[str, Any]) -> str | None:
@@ -653,7 +635,7 @@ def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
 def _check_version(case: Case, expected_version: Any) -> None:
     if expected_version is None:
         return
-    if not _is_id(expected_version):
+    if as_id(expected_version) is None:
         raise ValidationFailed({"version": N_("Ange ärendets version som ett heltal.")})
     if int(expected_version) != case.version:
         raise Conflict()
@@ -674,7 +656,7 @@ def _validate_case_fields(fields: Mapping[str, Any], creating: bool,
             errors[name] = str(exc)
     if creating and not values.get("title") and "title" not in errors:
         errors["title"] = N_("Ge idén en rubrik.")
-    if creating and unit_required and not _is_id(fields.get("unit_id")):
+    if creating and unit_required and as_id(fields.get("unit_id")) is None:
         errors["unit_id"] = N_("Välj en enhet.")
     if errors:
         raise ValidationFailed(errors)
@@ -686,12 +668,12 @@ def _text(max_length: int, required: bool = False, multiline: bool = True):
         if value is None:
             value = ""
         if not isinstance(value, str):
-            raise ValueError("Ange en text.")
+            raise ValueError(N_("Ange en text."))
         value = clean_text(value, multiline).strip()  # no control characters (exports, NUL)
         if required and not value:
-            raise ValueError("Fältet får inte vara tomt.")
+            raise ValueError(N_("Fältet får inte vara tomt."))
         if len(value) > max_length:
-            raise ValueError("Texten är för lång.")
+            raise ValueError(N_("Texten är för lång."))
         return value
     return check
 
@@ -700,11 +682,11 @@ def _whole_kronor(value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("Ange ett belopp i hela kronor.")
+        raise ValueError(N_("Ange ett belopp i hela kronor."))
     if value < 0:
-        raise ValueError("Beloppet kan inte vara negativt.")
+        raise ValueError(N_("Beloppet kan inte vara negativt."))
     if value > MAX_COST_SEK:
-        raise ValueError("Beloppet är orimligt stort.")
+        raise ValueError(N_("Beloppet är orimligt stort."))
     return value
 
 
@@ -758,7 +740,7 @@ def _field_snapshot(case: Case) -> dict[str, Any]:
 
 
 def _unit_in_region(actor: User, unit_id: Any) -> Unit:
-    unit = db.session.get(Unit, int(unit_id)) if _is_id(unit_id) else None
+    unit = db.session.get(Unit, key) if (key := as_id(unit_id)) else None
     if unit is None or unit.department.region_id != actor.region_id:
         raise ValidationFailed({"unit_id": N_("Välj en enhet som finns.")})
     if unit.is_closed:
@@ -777,8 +759,8 @@ def _anonymous_place(actor: User, fields: Mapping[str, Any]) -> tuple[Department
             raise ValidationFailed({"unit_id": N_("Enheten hör inte till den förvaltning du "
                                                   "valde.")})
         return unit.department, unit
-    department = (db.session.get(Department, as_id(department_id))
-                  if as_id(department_id) is not None else None)
+    department = (db.session.get(Department, key)
+                  if (key := as_id(department_id)) else None)
     if department is None or department.region_id != actor.region_id:
         raise ValidationFailed({"department_id": N_("Välj vilken förvaltning idén gäller.")})
     if department.is_closed:
@@ -799,9 +781,6 @@ def _validate_origin(actor: User, unit: Unit | None, origin: Any, anonymous: boo
                                              "nämndsekreterare kan registrera detta ursprung.")})
     return origin
 
-
-def _is_id(value: Any) -> bool:
-    return as_id(value) is not None
 
 
 def _day_of(moment: datetime) -> datetime:

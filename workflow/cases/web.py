@@ -22,6 +22,7 @@ from workflow.follow_up import service as follow_up
 from workflow.notifications import service as notifications
 from workflow.organisation import service as organisation
 from workflow.platform.errors import ServiceError, ValidationFailed
+from workflow.platform.forms import show_service_error
 from workflow.platform.i18n import language, localized
 from workflow.platform.validation import as_id
 from workflow.processes.registry import current_process, process_of
@@ -68,7 +69,7 @@ def new_idea():
     try:
         case = cases.create_case(current_user, fields, submit=bool(form.submit.data))
     except ServiceError as error:
-        _show_field_errors(form, error)
+        show_service_error(form, error)
         return _render_new_idea(form, error.status, error)
     flash(_("Idén är inskickad.") if form.submit.data else _("Utkastet är sparat."), "success")
     return redirect(url_for("cases.detail", case_id=case.id))
@@ -105,17 +106,14 @@ def _send_anonymously(form: IdeaForm, fields: dict):
     if not place:
         error = ValidationFailed({"anonymous_place": N_(
             "Välj vilken förvaltning idén gäller. Inget är förvalt när du skickar anonymt.")})
-        _show_field_errors(form, error)
+        show_service_error(form, error)
         return _render_new_idea(form, error.status, error)
     fields = {name: value for name, value in fields.items() if name != "unit_id"}
     try:
         token = cases.submit_anonymously(current_user, {**fields, **place})
     except ServiceError as error:
-        if isinstance(error, ValidationFailed):
-            for name in ("unit_id", "department_id"):
-                if name in error.field_errors:
-                    error.field_errors["anonymous_place"] = error.field_errors.pop(name)
-        _show_field_errors(form, error)
+        show_service_error(form, error, rename={"unit_id": "anonymous_place",
+                                                "department_id": "anonymous_place"})
         return _render_new_idea(form, error.status, error)
     status_url = url_for("notifications.status", token=token, _external=True)
     return render_template("anonymous_sent.html", status_url=status_url)
@@ -173,7 +171,7 @@ def edit(case_id: int):
     try:
         cases.update_case(current_user, case, fields, expected_version=form.version.data or None)
     except ServiceError as error:
-        _show_field_errors(form, error)
+        show_service_error(form, error)
         return _render_case(case, status=error.status, edit_form=form, error=error)
     flash(_("Ändringarna är sparade."), "success")
     return redirect(url_for("cases.detail", case_id=case.id))
@@ -190,7 +188,7 @@ def diarienummer(case_id: int):
         cases.update_case(current_user, case, {"diarienummer": form.diarienummer.data or ""},
                           expected_version=form.version.data or None)
     except ServiceError as error:
-        _show_field_errors(form, error)
+        show_service_error(form, error)
         return _render_case(case, status=error.status, diarienummer_form=form, error=error)
     flash(_("Diarienumret är sparat."), "success")
     return redirect(url_for("cases.detail", case_id=case.id))
@@ -209,7 +207,7 @@ def fire(case_id: int, event: str):
     try:
         cases.fire(case, event, current_user, data, expected_version=form.version.data or None)
     except ServiceError as error:
-        _show_field_errors(form, error)
+        show_service_error(form, error)
         return _render_case(case, status=error.status, event_forms={event: form}, error=error)
     flash(_("Klart: %(event)s.", event=localized(spec.label)), "success")
     if access.can_view(current_user, case):
@@ -296,13 +294,6 @@ def _render_case(case, status: int = 200, edit_form=None, event_forms=None, comm
         following=notifications.is_following(current_user, case),
         similar=similar.similar_to_case(current_user, case),
         open_event=next(iter(event_forms)) if event_forms else None), status
-
-
-def _show_field_errors(form, error: ServiceError) -> None:
-    if isinstance(error, ValidationFailed):
-        for name, messages in error.translated_field_errors.items():
-            if name in form:
-                form[name].errors = list(form[name].errors) + messages
 
 
 def _page_number() -> int:

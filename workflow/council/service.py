@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from workflow.calc import prioritisation
 from workflow.cases import access
-from workflow.cases.service import unit_of_work
 from workflow.dossier import service as dossier
 from workflow.models import Case, Department, Score, User, utcnow
 from workflow.platform.errors import PermissionDenied, ValidationFailed
 from workflow.platform.extensions import db
+from workflow.platform.uow import unit_of_work
 from workflow.states import features
 from workflow.states.i18n import N_
 

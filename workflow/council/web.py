@@ -13,7 +13,8 @@ from wtforms.validators import Length, Optional
 from workflow.cases import service as cases
 from workflow.council import service as scoring
 from workflow.organisation import service as organisation
-from workflow.platform.errors import NotFound, ServiceError, ValidationFailed
+from workflow.platform.errors import NotFound, ServiceError
+from workflow.platform.forms import show_service_error
 from workflow.platform.validation import as_id
 
 bp = Blueprint("council", __name__)
@@ -58,8 +59,7 @@ def score(case_id: int):
     try:
         scoring.save_score(current_user, case, scores, form.comment.data or "")
     except ServiceError as error:
-        if isinstance(error, ValidationFailed):
-            form.comment.errors = [m for ms in error.translated_field_errors.values() for m in ms]
+        show_service_error(form, error, rename={"scores": "comment"})
         return _render(department, {case.id: form}, status=error.status, error=error)
     flash(_("Dina poäng är sparade."), "success")
     return redirect(url_for("council.overview", department_id=department.id,

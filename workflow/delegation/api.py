@@ -7,23 +7,19 @@ from typing import Any
 from flask import Blueprint, abort, g, jsonify, request
 from flask_babel import gettext as _
 
-from workflow.admin.support import api_admin, api_blueprint, openapi_fragment
+from workflow.admin.support import api_admin, api_blueprint
+from workflow.delegation import schemas
 from workflow.delegation import service as delegation
 from workflow.models import DelegationOrder, Department
-from workflow.platform.errors import ValidationFailed
+from workflow.platform.api import authenticate, json_body
 from workflow.platform.extensions import csrf, db
 from workflow.states import delegation as rules
-from workflow.states.i18n import N_
+from workflow.views.openapi import error_responses, json_content, openapi_fragment, ref
 
 bp = Blueprint("api_delegation", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 admin_bp = api_blueprint("api_admin_delegation", __name__)
-
-
-@bp.before_request
-def _authenticate():
-    from workflow.cases.api import authenticate
-    return authenticate()
+bp.before_request(authenticate)
 
 
 # ---------------------------------------------------------------- for the förvaltning
@@ -74,10 +70,7 @@ def admin_orders(department_id: int):
 @admin_bp.post("/departments/<int:department_id>/delegation-orders")
 def admin_save_order(department_id: int):
     department = _department(department_id, admin=True)
-    body = _body()
-    unknown = sorted(set(body) - {"valid_from", "adopted_by", "points"})
-    if unknown:
-        raise ValidationFailed({key: N_("Okänt fält.") for key in unknown})
+    body = json_body(schemas.DelegationOrderInput)
     order = delegation.save_order(api_admin(), department, body)
     return jsonify(_order(order, None)), 201
 
@@ -89,10 +82,7 @@ def admin_price_base_amounts():
 
 @admin_bp.put("/prisbasbelopp/<int:year>")
 def admin_set_price_base(year: int):
-    body = _body()
-    unknown = sorted(set(body) - {"amount_sek", "source"})
-    if unknown:
-        raise ValidationFailed({key: N_("Okänt fält.") for key in unknown})
+    body = json_body(schemas.PriceBaseInput)
     saved = delegation.set_prisbasbelopp(api_admin(), {**body, "year": year})
     return jsonify(_price_base(saved))
 
@@ -105,13 +95,6 @@ def _department(department_id: int, admin: bool = False) -> Department:
     if department is None or department.region_id != user.region_id:
         abort(404)
     return department
-
-
-def _body() -> dict[str, Any]:
-    body = request.get_json(force=True, silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed({"body": N_("Skicka ett JSON-objekt.")})
-    return body
 
 
 def _order(order: DelegationOrder, prisbasbelopp_sek: int | None) -> dict[str, Any]:
@@ -133,47 +116,14 @@ def _price_base(base: delegation.PriceBase) -> dict[str, Any]:
 
 @openapi_fragment
 def _openapi() -> dict[str, Any]:
-    from workflow.views.openapi import error_responses, json_body, ref
-
-    text, nullable = {"type": "string"}, {"type": ["string", "null"]}
-    point_input = {"type": "object", "additionalProperties": False,
-                   "required": ["number", "title", "decider"], "properties": {
-                       "number": {"type": "string", "maxLength": 20,
-                                  "description": "T.ex. 3.2"},
-                       "title": {"type": "string", "maxLength": 200},
-                       "decider": {"enum": list(rules.DECIDERS)},
-                       "limit_sek": {"type": ["integer", "null"], "minimum": 0,
-                                     "maximum": 10**12},
-                       "limit_pbb": {"type": ["string", "number", "null"],
-                                     "description": "Gräns i prisbasbelopp, t.ex. 10 eller 2.5"},
-                       "conditions": {"type": "array",
-                                      "items": {"enum": list(rules.CONDITIONS)}}}}
-    point = {"type": "object", "properties": {
-        **point_input["properties"], "limit_pbb": nullable, "decider_label": text,
-        "limit_in_sek": {"type": ["integer", "null"]}}}
-    order = {"type": "object", "properties": {
-        "version": {"type": "integer"}, "valid_from": {"type": "string", "format": "date"},
-        "adopted_by": text, "created_at": nullable,
-        "points": {"type": "array", "items": ref("DelegationPoint")}}}
-    price_base = {"type": "object", "properties": {
-        "year": {"type": "integer"}, "amount_sek": {"type": "integer"}, "source": text,
-        "stored": {"type": "boolean"}}}
-    decision = {"type": "object", "properties": {
-        "case_id": {"type": "integer"}, "diarienummer": nullable, "title": text,
-        "decided_on": {"type": "string", "format": "date"}, "delegate": text,
-        "point": nullable, "point_title": nullable, "decider": nullable,
-        "decider_label": nullable, "amount_sek": {"type": ["integer", "null"]},
-        "limit_sek": {"type": ["integer", "null"]}}}
     department_path = [{"name": "department_id", "in": "path", "required": True,
                         "schema": {"type": "integer", "minimum": 1}}]
 
-    def answer(description: str, schema: dict[str, Any], code: str = "200") -> dict[str, Any]:
-        return {code: {"description": description, **json_body(schema)}}
+    def answer(description: str, model: str, code: str = "200") -> dict[str, Any]:
+        return {code: {"description": description, **json_content(ref(model))}}
 
     return {
-        "schemas": {"DelegationPoint": point, "DelegationPointInput": point_input,
-                    "DelegationOrder": order, "PriceBaseAmount": price_base,
-                    "DelegationDecision": decision},
+        "models": schemas.MODELS,
         "paths": {
             "/delegation/decisions": {"get": {
                 "summary": "Anmälan av delegationsbeslut (KL 7 kap. 8 §) för en förvaltning "
@@ -185,56 +135,35 @@ def _openapi() -> dict[str, Any]:
                                                                "format": "date"}},
                     {"name": "to", "in": "query", "schema": {"type": "string",
                                                              "format": "date"}}],
-                "responses": {**answer("Besluten", {"type": "object", "properties": {
-                    "department": {"type": "object"}, "committee": nullable,
-                    "from": text, "to": text,
-                    "items": {"type": "array", "items": ref("DelegationDecision")}}}),
+                "responses": {**answer("Besluten", "DelegationDecisions"),
                               **error_responses(401, 404, 422)}}},
             "/departments/{department_id}/delegation-order": {"get": {
                 "summary": "Förvaltningens gällande delegationsordning",
                 "parameters": department_path,
-                "responses": {**answer("Delegationsordningen", {"type": "object", "properties": {
-                    "order": {"oneOf": [ref("DelegationOrder"), {"type": "null"}]},
-                    "fallback_limit_sek": {"type": ["integer", "null"]},
-                    "prisbasbelopp": {"oneOf": [ref("PriceBaseAmount"), {"type": "null"}]}}}),
+                "responses": {**answer("Delegationsordningen", "CurrentDelegationOrder"),
                               **error_responses(401, 404)}}},
             "/admin/departments/{department_id}/delegation-orders": {
                 "get": {"summary": "Delegationsordningens versioner, nyast först",
                         "parameters": department_path,
-                        "responses": {**answer("Versionerna", {"type": "object", "properties": {
-                            "items": {"type": "array", "items": ref("DelegationOrder")}}}),
+                        "responses": {**answer("Versionerna", "DelegationOrderList"),
                                       **error_responses(401, 403, 404)}},
                 "post": {"summary": "Spara en ny version av delegationsordningen",
                          "parameters": department_path,
-                         "requestBody": {"required": True, **json_body({
-                             "type": "object", "additionalProperties": False,
-                             "required": ["valid_from", "adopted_by", "points"],
-                             "properties": {
-                                 "valid_from": {"type": "string", "format": "date"},
-                                 "adopted_by": {"type": "string", "minLength": 1,
-                                                "maxLength": 300},
-                                 "points": {"type": "array", "minItems": 1,
-                                            "maxItems": delegation.MAX_POINTS,
-                                            "items": ref("DelegationPointInput")}}})},
-                         "responses": {**answer("Sparad", ref("DelegationOrder"), "201"),
+                         "requestBody": {"required": True,
+                                         **json_content(ref("DelegationOrderInput"))},
+                         "responses": {**answer("Sparad", "DelegationOrder", "201"),
                                        **error_responses(401, 403, 404, 422)}}},
             "/admin/prisbasbelopp": {"get": {
                 "summary": "Prisbasbelopp per år (konfiguration och administratörens tillägg)",
-                "responses": {**answer("Beloppen", {"type": "object", "properties": {
-                    "items": {"type": "array", "items": ref("PriceBaseAmount")}}}),
+                "responses": {**answer("Beloppen", "PriceBaseAmountList"),
                               **error_responses(401, 403)}}},
             "/admin/prisbasbelopp/{year}": {"put": {
                 "summary": "Lägg till eller rätta ett års prisbasbelopp",
                 "parameters": [{"name": "year", "in": "path", "required": True,
-                                "schema": {"type": "integer", "minimum": 2000,
-                                           "maximum": 2100}}],
-                "requestBody": {"required": True, **json_body({
-                    "type": "object", "additionalProperties": False,
-                    "required": ["amount_sek", "source"], "properties": {
-                        "amount_sek": {"type": "integer", "minimum": 10000,
-                                       "maximum": 1000000},
-                        "source": {"type": "string", "minLength": 1, "maxLength": 300}}})},
-                "responses": {**answer("Sparat", ref("PriceBaseAmount")),
+                                "schema": {"type": "integer", "minimum": delegation.YEARS[0],
+                                           "maximum": delegation.YEARS[1]}}],
+                "requestBody": {"required": True, **json_content(ref("PriceBaseInput"))},
+                "responses": {**answer("Sparat", "PriceBaseAmount"),
                               **error_responses(401, 403, 404, 422)}}},
         },
     }

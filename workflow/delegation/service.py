@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Mapping
@@ -19,7 +19,6 @@ from sqlalchemy import select
 
 from workflow.admin import log as admin_log
 from workflow.cases import access
-from workflow.cases.service import unit_of_work
 from workflow.models import (
     Case,
     CaseEvent,
@@ -32,12 +31,17 @@ from workflow.models import (
 )
 from workflow.platform.errors import NotFound, PermissionDenied, ValidationFailed
 from workflow.platform.extensions import db
+from workflow.platform.uow import local_day, unit_of_work
 from workflow.platform.validation import as_id
 from workflow.states import delegation as rules
 from workflow.states import features
 from workflow.states.i18n import N_
 
 MAX_POINTS = 60
+# Limits of the order's and the prisbasbelopp's fields (the API schemas show them too).
+TITLE_MAX, ADOPTED_BY_MAX, SOURCE_MAX = 200, 300, 300
+MAX_SEK, MAX_PBB = 10**12, Decimal(100000)
+YEARS, PRICE_BASE_SEK = (2000, 2100), (10_000, 1_000_000)
 NUMBER = re.compile(r"[0-9A-Za-z][0-9A-Za-z.:\-]{0,19}")
 # The events whose decisions are taken on delegation and reported to the nämnd.
 DELEGATED_EVENTS = features.DELEGATED_EVENTS
@@ -93,11 +97,11 @@ def set_prisbasbelopp(actor: User, fields: Mapping[str, Any]) -> PriceBase:
     year = _int(fields.get("year"))
     amount = _int(fields.get("amount_sek"))
     source = str(fields.get("source") or "").strip()
-    if year is None or not 2000 <= year <= 2100:
+    if year is None or not YEARS[0] <= year <= YEARS[1]:
         errors["year"] = N_("Ange ett årtal, t.ex. 2027.")
-    if amount is None or not 10_000 <= amount <= 1_000_000:
+    if amount is None or not PRICE_BASE_SEK[0] <= amount <= PRICE_BASE_SEK[1]:
         errors["amount_sek"] = N_("Ange prisbasbeloppet i hela kronor (t.ex. 59200).")
-    if not source or len(source) > 300:
+    if not source or len(source) > SOURCE_MAX:
         errors["source"] = N_("Ange var beloppet är publicerat (högst 300 tecken).")
     if errors:
         raise ValidationFailed(errors)
@@ -174,7 +178,7 @@ def save_order(actor: User, department: Department, fields: Mapping[str, Any]) -
     adopted_by = str(fields.get("adopted_by") or "").strip()
     if valid_from is None:
         errors["valid_from"] = N_("Ange från vilket datum versionen gäller (ÅÅÅÅ-MM-DD).")
-    if not adopted_by or len(adopted_by) > 300:
+    if not adopted_by or len(adopted_by) > ADOPTED_BY_MAX:
         errors["adopted_by"] = N_("Ange nämndens beslut om delegationsordningen, t.ex. "
                                   "\"Socialnämnden 2026-01-28 § 12\".")
     if errors:
@@ -231,7 +235,7 @@ def parse_points(raw: Any) -> tuple[list[rules.DelegationPoint], dict[str, str]]
         elif number in numbers:
             errors[f"{key}.number"] = N_("Två punkter har samma nummer.")
         numbers.add(number)
-        if not title or len(title) > 200:
+        if not title or len(title) > TITLE_MAX:
             errors[f"{key}.title"] = N_("Ange vad punkten gäller (högst 200 tecken).")
         if decider not in rules.DECIDERS:
             errors[f"{key}.decider"] = N_("Välj delegat: förvaltningschef, avdelningschef eller "
@@ -241,9 +245,9 @@ def parse_points(raw: Any) -> tuple[list[rules.DelegationPoint], dict[str, str]]
             errors[f"{key}.conditions"] = N_("Okänt villkor.")
             conditions = []
         bad_sek = item.get("limit_sek") not in (None, "") and \
-            (limit_sek is None or not 0 <= limit_sek <= 10**12)
+            (limit_sek is None or not 0 <= limit_sek <= MAX_SEK)
         bad_pbb = item.get("limit_pbb") not in (None, "") and \
-            (limit_pbb is None or not Decimal(0) <= limit_pbb <= Decimal(100000))
+            (limit_pbb is None or not Decimal(0) <= limit_pbb <= MAX_PBB)
         if bad_sek or bad_pbb:
             errors[f"{key}.limit"] = N_("Ange gränsen i hela kronor eller i prisbasbelopp "
                                         "(t.ex. 10 eller 2,5).")
@@ -329,7 +333,7 @@ def anmalan(user: User, department_id: Any, start: Any, end: Any) -> Anmalan:
         .order_by(CaseEvent.at, CaseEvent.id)).all()
     decisions = []
     for entry, case in rows:
-        day = _local_day(entry.at)
+        day = local_day(entry.at)
         if not first <= day <= last:
             continue
         record = (entry.data or {}).get("delegation") or {}
@@ -350,12 +354,6 @@ def default_period(today: date | None = None) -> tuple[date, date]:
 
 
 # ---------------------------------------------------------------- helpers
-
-def _local_day(moment: datetime) -> date:
-    from zoneinfo import ZoneInfo
-    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Stockholm"
-    return moment.astimezone(ZoneInfo(zone)).date()
-
 
 def _int(value: Any) -> int | None:
     if isinstance(value, bool):

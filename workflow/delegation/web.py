@@ -18,6 +18,7 @@ from workflow.exports import service as exports
 from workflow.models import Department
 from workflow.platform.errors import ServiceError, ValidationFailed
 from workflow.platform.extensions import db
+from workflow.platform.forms import show_service_error
 from workflow.states import delegation as rules
 from workflow.states.i18n import N_
 
@@ -152,7 +153,7 @@ def admin_prisbasbelopp():
                 "year": form.year.data, "amount_sek": form.amount_sek.data,
                 "source": form.source.data})
         except ValidationFailed as error:
-            _put_errors(form, error)
+            show_service_error(form, error)
         else:
             flash(_("Prisbasbeloppet för %(year)s är sparat.", year=saved.year), "success")
             return redirect(url_for("delegation.admin_index"))
@@ -178,7 +179,7 @@ def admin_department(department_id: int):
             except ServiceError as failure:
                 error = failure
                 if isinstance(failure, ValidationFailed):
-                    _put_errors(form, failure)
+                    show_service_error(form, failure)
             else:
                 flash(_("Delegationsordningen är sparad som en ny version."), "success")
                 return redirect(url_for("delegation.admin_department",
@@ -217,9 +218,3 @@ def _row_errors(error: ServiceError | None) -> dict[str, list[str]]:
         return {}
     return {name: messages for name, messages in error.translated_field_errors.items()
             if name.startswith("points")}
-
-
-def _put_errors(form: FlaskForm, error: ValidationFailed) -> None:
-    for name, messages in error.translated_field_errors.items():
-        if name in form:
-            form[name].errors = list(form[name].errors) + messages

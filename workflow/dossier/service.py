@@ -14,10 +14,10 @@ from sqlalchemy import or_, select
 
 from workflow.calc import benefit, classification, procurement
 from workflow.cases import access
-from workflow.cases.service import record, unit_of_work
 from workflow.models import Case, Department, Dossier, InfoObject, User, utcnow
 from workflow.platform.errors import Conflict, InvalidState, PermissionDenied, ValidationFailed
 from workflow.platform.extensions import db
+from workflow.platform.uow import record, unit_of_work
 from workflow.platform.validation import validate
 from workflow.processes.registry import process_of
 from workflow.states import Failure, features

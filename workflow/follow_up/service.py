@@ -18,11 +18,11 @@ from sqlalchemy.orm import selectinload
 from workflow.calc import benefit as benefit_rules
 from workflow.calc.benefit import MONEY_CATEGORIES
 from workflow.cases import access
-from workflow.cases.service import _local_day, record, unit_of_work
 from workflow.models import BenefitReport, Case, CaseEvent, Dossier, User, utcnow
 from workflow.notifications.service import add_months
 from workflow.platform.errors import GuardFailed, NotFound, PermissionDenied, ValidationFailed
 from workflow.platform.extensions import db
+from workflow.platform.uow import local_day, record, unit_of_work
 from workflow.states import Failure, features
 from workflow.states.i18n import N_
 
@@ -59,7 +59,7 @@ class Checkpoint:
 
 def local_today() -> date:
     """Today in the organisation's time zone: the day checkpoints are judged by."""
-    return _local_day(utcnow())
+    return local_day(utcnow())
 
 
 def plan_year(start: date | None, day: date | None) -> int:
@@ -93,7 +93,7 @@ def decision_days(case_ids: Sequence[int]) -> dict[int, date]:
                 .where(CaseEvent.case_id.in_(ids[start:start + IN_CHUNK]),
                        CaseEvent.to_state == DECIDED_STATE)
                 .group_by(CaseEvent.case_id)):
-            found[case_id] = _local_day(moment)
+            found[case_id] = local_day(moment)
     return found
 
 
@@ -157,7 +157,7 @@ def report(actor: User, case: Case, benefit_number: Any, months: Any, fields: Ma
     if point is None:
         raise NotFound(message=N_("Uppföljningstillfället finns inte i nyttokalkylen."))
     now = now or utcnow()
-    _check_due(point, _local_day(now))
+    _check_due(point, local_day(now))
     values = _validated(fields)
     with unit_of_work():
         row = point.report or BenefitReport(case=case, benefit_number=benefit_number,

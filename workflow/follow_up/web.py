@@ -13,7 +13,8 @@ from wtforms.validators import Length, NumberRange, Optional
 from workflow.calc import benefit
 from workflow.cases import service as cases
 from workflow.follow_up import service as follow_up
-from workflow.platform.errors import ServiceError, ValidationFailed
+from workflow.platform.errors import ServiceError
+from workflow.platform.forms import show_service_error
 
 bp = Blueprint("follow_up", __name__)
 
@@ -52,10 +53,7 @@ def report(case_id: int, number: int, months: int):
             "actual_value": form.actual_value.data, "realised_sek": form.realised_sek.data,
             "used_as_intended": form.used_as_intended.data, "comment": form.comment.data})
     except ServiceError as error:
-        if isinstance(error, ValidationFailed):
-            for name, messages in error.translated_field_errors.items():
-                if name in form:
-                    form[name].errors = list(form[name].errors) + messages
+        show_service_error(form, error)
         return _render(case, {(number, months): form}, error.status, error)
     flash(_("Uppföljningen är sparad."), "success")
     return redirect(url_for("follow_up.show", case_id=case.id, _anchor=f"b{number}m{months}"))

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from workflow.cases import access
 from workflow.cases import service as cases
-from workflow.cases.service import unit_of_work
 from workflow.models import (
     MEETING_KINDS,
     AgendaItem,
@@ -28,6 +27,7 @@ from workflow.models import (
     utcnow,
 )
 from workflow.notifications import service as notifications
+from workflow.notifications.messages import message
 from workflow.platform.errors import (
     Conflict,
     NotFound,
@@ -36,6 +36,7 @@ from workflow.platform.errors import (
     ValidationFailed,
 )
 from workflow.platform.extensions import db
+from workflow.platform.uow import in_unit_of_work, unit_of_work
 from workflow.platform.validation import as_id
 from workflow.states import features
 from workflow.states.i18n import N_
@@ -130,7 +131,7 @@ def create_meeting(actor: User, fields: Mapping[str, Any], now: datetime | None 
 
 
 def _department(actor: User, department_id: Any) -> Department | None:
-    if not _is_id(department_id):
+    if as_id(department_id) is None:
         return None
     department = db.session.get(Department, int(department_id))
     return (department if department and department.region_id == actor.region_id
@@ -138,7 +139,7 @@ def _department(actor: User, department_id: Any) -> Department | None:
 
 
 def _unit(department: Department, unit_id: Any) -> Unit | None:
-    if not _is_id(unit_id):
+    if as_id(unit_id) is None:
         return None
     unit = db.session.get(Unit, int(unit_id))
     return unit if unit and unit.department_id == department.id and not unit.is_closed else None
@@ -177,7 +178,7 @@ def meetings_for(user: User) -> list[Meeting]:
 
 
 def get_meeting(user: User, meeting_id: Any) -> Meeting:
-    meeting = db.session.get(Meeting, int(meeting_id)) if _is_id(meeting_id) else None
+    meeting = db.session.get(Meeting, key) if (key := as_id(meeting_id)) else None
     if meeting is None or not can_view(user, meeting):
         raise NotFound(message=N_("Mötet finns inte, eller så har du inte behörighet att se det."))
     return meeting
@@ -207,8 +208,8 @@ def visible_items(user: User, meeting: Meeting) -> set[int]:
 def add_case(actor: User, meeting: Meeting, case_id: Any) -> AgendaItem:
     _require_lead(actor, meeting)
     _require_open(meeting)
-    case = (db.session.get(Case, as_id(case_id), options=cases.CASE_LOADS)
-            if _is_id(case_id) else None)
+    case = (db.session.get(Case, key, options=cases.CASE_LOADS)
+            if (key := as_id(case_id)) else None)
     if case is None or not access.can_view(actor, case) or not belongs_to_forum(meeting, case):
         # One answer whether the case is missing, hidden or another forum's: an id tells nothing.
         raise ValidationFailed({"case_id": N_("Ärendet finns inte eller hör inte till mötets "
@@ -303,6 +304,7 @@ def upcoming(now: datetime, within: timedelta) -> list[Meeting]:
     return list(db.session.scalars(query))
 
 
+@in_unit_of_work
 def remind_attendees(now: datetime, within: timedelta = timedelta(days=2)) -> int:
     """Send each attendee the agenda before the meeting (once per meeting and person)."""
     created = 0
@@ -310,19 +312,20 @@ def remind_attendees(now: datetime, within: timedelta = timedelta(days=2)) -> in
         when = notifications.local_time(meeting.starts_at).strftime("%Y-%m-%d %H:%M")
         for attendee in meeting.attendees:
             # Each attendee sees only the titles of the cases they may open.
-            agenda = "\n".join(
-                f"{i.position}. Ärende {i.case.id}: {i.case.title}"
+            agenda = [
+                message(N_("%(position)s. Ärende %(case)s: %(title)s"), position=i.position,
+                        case=i.case.id, title=i.case.title)
                 if access.can_view(attendee.user, i.case)
-                else f"{i.position}. Ärende som du inte har behörighet till"
-                for i in meeting.items) or "Dagordningen är tom."
-            body = (f"{KIND_LABELS[meeting.kind]} {when}, "
-                    f"{meeting.place or 'plats ej angiven'}.\n\nDagordning:\n{agenda}")
+                else message(N_("%(position)s. Ärende som du inte har behörighet till"),
+                             position=i.position)
+                for i in meeting.items] or [message(N_("Dagordningen är tom."))]
+            kind = message(KIND_LABELS[meeting.kind])
+            body = [message(N_("%(kind)s %(when)s, %(place)s."), kind=kind, when=when,
+                            place=meeting.place or message(N_("plats ej angiven"))),
+                    "", message(N_("Dagordning:")), *agenda]
             created += notifications.notify(
                 attendee.user, "meeting", f"meeting:{meeting.id}:{attendee.user_id}",
-                f"Påminnelse: {KIND_LABELS[meeting.kind]} {when}", body, now=now) is not None
-    db.session.commit()
+                message(N_("Påminnelse: %(kind)s %(when)s"), kind=kind, when=when), body,
+                now=now) is not None
     return created
 
-
-def _is_id(value: Any) -> bool:
-    return as_id(value) is not None

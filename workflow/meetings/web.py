@@ -27,6 +27,7 @@ from workflow.meetings import service as meetings
 from workflow.models import MEETING_KINDS
 from workflow.organisation import service as organisation
 from workflow.platform.errors import ServiceError
+from workflow.platform.forms import show_service_error
 from workflow.platform.i18n import localized
 from workflow.processes.registry import process_of
 from workflow.states import features
@@ -99,7 +100,7 @@ def create():
             "kind": form.kind.data, "department_id": form.department_id.data,
             "unit_id": form.unit_id.data, "starts_at": starts_at, "place": form.place.data})
     except ServiceError as error:
-        _attach(form, error)
+        show_service_error(form, error)
         return _render_index(form, error.status, error)
     flash(_("Mötet är skapat med de ärenden som väntar på forumet."), "success")
     return redirect(url_for("meetings.show", meeting_id=meeting.id))
@@ -255,7 +256,7 @@ def _act(meeting, action, message, **render):
         action()
     except ServiceError as error:
         if render.get("add_form") is not None:  # e.g. a case that is not the forum's
-            _attach(render["add_form"], error)
+            show_service_error(render["add_form"], error)
         return _render_meeting(meeting, status=error.status, error=error, **render)
     if message:
         flash(_(message), "success")
@@ -282,11 +283,3 @@ def _minutes_context(meeting) -> dict:
             "visible": meetings.visible_items(current_user, meeting),
             "decided": [i for i in meeting.items if i.decision],
             "undecided": [i for i in meeting.items if not i.decision]}
-
-
-def _attach(form, error: ServiceError) -> None:
-    from workflow.platform.errors import ValidationFailed
-    if isinstance(error, ValidationFailed):
-        for name, messages in error.translated_field_errors.items():
-            if name in form:
-                form[name].errors = list(form[name].errors) + messages

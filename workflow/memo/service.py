@@ -25,11 +25,11 @@ from sqlalchemy.exc import IntegrityError
 
 from workflow.calc import benefit, classification, procurement
 from workflow.cases import access
-from workflow.cases.service import record, unit_of_work
 from workflow.dossier import service as dossier_service
 from workflow.models import Case, DecisionMemo, User, utcnow
 from workflow.platform.errors import Conflict, PermissionDenied, ValidationFailed, translate
 from workflow.platform.extensions import db
+from workflow.platform.uow import record, unit_of_work
 from workflow.states import features
 from workflow.states.i18n import N_
 

@@ -12,7 +12,8 @@ from wtforms.validators import Optional
 from workflow.cases import service as cases
 from workflow.memo import service as memo
 from workflow.models import Case
-from workflow.platform.errors import ServiceError, ValidationFailed
+from workflow.platform.errors import ServiceError
+from workflow.platform.forms import show_service_error
 from workflow.platform.pdf import pdf_response
 
 bp = Blueprint("memo", __name__)
@@ -59,13 +60,7 @@ def save(case_id: int):
     try:
         memo.save_memo(current_user, case, fields, expected_version=form.version.data or None)
     except ServiceError as error:
-        unplaced = []
-        if isinstance(error, ValidationFailed):
-            for name, messages in error.translated_field_errors.items():
-                if name in memo.FIELDS:
-                    form[name].errors = list(form[name].errors) + messages
-                else:
-                    unplaced += messages
+        unplaced = show_service_error(form, error, fields=memo.FIELDS)
         return _render(case, form, status=error.status, error=error, unplaced=unplaced)
     flash(_("Tjänsteutlåtandet är sparat."), "success")
     return redirect(url_for("memo.show", case_id=case.id))

@@ -58,6 +58,7 @@ from typing import Any
 from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale, gettext
 
+from workflow.notifications import messages
 from workflow.platform.i18n import language
 
 log = logging.getLogger(__name__)
@@ -225,7 +226,8 @@ def render_notification(notification: Any, locale: str | None = None) -> tuple[s
     """(subject, text, html) for one ``workflow.models.Notification`` to its ``user``.
 
     ``subject`` is the notification's own subject (on one line); its ``body`` is plain text
-    and shown as written, escaped in the HTML part.
+    and shown as written, escaped in the HTML part. Both are rendered from their msgids and
+    parameters in the message's language (workflow/notifications/messages.py).
 
     The texts are in ``locale`` ("sv", "en"), by default in ``BABEL_DEFAULT_LOCALE`` -- not
     in the language of the current request, which is the actor's, not the recipient's."""
@@ -236,7 +238,7 @@ def render_notification(notification: Any, locale: str | None = None) -> tuple[s
             "notification": _view(notification),
             "settings_url": settings_url(),
         }
-        subject = _one_line(notification.subject)
+        subject = _one_line(messages.subject_of(notification))
         context["subject"] = subject
         text = render_template("email/notification.txt", **context)
         html = render_template("email/notification.html", **context)
@@ -297,8 +299,8 @@ def settings_url() -> str:
 def _view(notification: Any) -> MailNotification:
     case_id = notification.case_id
     return MailNotification(
-        subject=_one_line(notification.subject),
-        paragraphs=paragraphs(notification.body),
+        subject=_one_line(messages.subject_of(notification)),
+        paragraphs=paragraphs(messages.body_of(notification)),
         kind=notification.kind,
         case_id=case_id,
         case_url=case_url(case_id) if case_id is not None else None,

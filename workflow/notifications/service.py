@@ -12,7 +12,7 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -31,6 +31,9 @@ from workflow.models import (
     User,
     utcnow,
 )
+from workflow.notifications import messages
+from workflow.notifications.messages import message
+from workflow.platform import uow
 from workflow.platform.extensions import db
 from workflow.processes.registry import process_of, registry
 from workflow.states import features
@@ -150,18 +153,28 @@ def settings_for(user: User) -> NotificationSettings:
                                 email_mode=defaults.email_mode, email_kinds=list(KINDS))
 
 
-def notify(user: User, kind: str, key: str, subject: str, body: str, *,
-           case: Case | None = None, now: datetime | None = None) -> Notification | None:
-    """Create the notification unless one with ``key`` exists; returns the new one or None."""
+def notify(user: User, kind: str, key: str, subject: dict[str, Any],
+           body: Sequence[messages.Part], *, case: Case | None = None,
+           now: datetime | None = None) -> Notification | None:
+    """Create the notification unless one with ``key`` exists; returns the new one or None.
+
+    ``subject`` is a message (``messages.message``), ``body`` a list of lines (messages, or
+    plain strings shown as written): kept as msgids and parameters and shown in the reader's
+    language (workflow/notifications/messages.py)."""
     if db.session.scalar(select(Notification.id).where(Notification.key == key)) is not None:
         return None
     settings = settings_for(user)
     wants_email = settings.email_enabled and user.email and kind in (settings.email_kinds or KINDS)
+    subject_text, body_text = messages.stored_texts(subject, body)
     notification = Notification(
-        key=key, user=user, case=case, kind=kind, subject=subject, body=body,
-        created_at=now or utcnow(),
+        key=key, user=user, case=case, kind=kind, subject=subject_text, body=body_text,
+        subject_key=subject["key"], subject_params=subject.get("params") or {},
+        body_parts=list(body), created_at=now or utcnow(),
         email_mode=("immediate" if kind == "digest" else settings.email_mode)
         if wants_email else None)
+    work = uow.current()
+    if work is not None:  # added with the unit of work's other notifications, in one batch
+        return work.add_notification(notification)
     try:
         with db.session.begin_nested():
             db.session.add(notification)
@@ -177,21 +190,25 @@ def case_changed(case: Case, entry: CaseEvent, now: datetime) -> int:
         return 0
     process = process_of(case)
     event = process.definition.events.get(entry.event)
-    label = event.label.sv if event else entry.event
     state = process.state(case.state)
-    subject = f"Ärende {case.id}: {label}"
     if entry.event in COMMITTEE_DECISIONS:
-        subject = f"Ärende {case.id}: nämndens beslut, {COMMITTEE_DECISIONS[entry.event]}"
-    lines = [case.title, "", f"Nytt läge: {state.label.sv}. {state.plain.sv}"]
+        subject = message(N_("Ärende %(case)s: nämndens beslut, %(decision)s"), case=case.id,
+                          decision=message(COMMITTEE_DECISIONS[entry.event]))
+    else:
+        subject = message(N_("Ärende %(case)s: %(event)s"), case=case.id,
+                          event=event.label if event else entry.event)
+    body: list[messages.Part] = [
+        case.title, "", message(N_("Nytt läge: %(state)s. %(plain)s"), state=state.label,
+                                plain=state.plain)]
     if entry.event in COMMITTEE_DECISIONS:
-        lines += ["", _committee_line(entry)]
+        body += ["", _committee_line(entry)]
     if entry.comment:
-        lines += ["", f"{_comment_heading(entry.event)}: {entry.comment}"]
+        body += ["", message(_comment_heading(entry.event), text=entry.comment)]
     if entry.event == features.MERGE and case.merged_into is not None:
         target = case.merged_into
-        lines += ["", f"Idén drivs vidare i ärende {target.id}: {target.title}. Följ det ärendet "
-                      "om du vill få veta hur det går."]
-    body = "\n".join(lines)
+        body += ["", message(N_("Idén drivs vidare i ärende %(case)s: %(title)s. Följ det "
+                                "ärendet om du vill få veta hur det går."),
+                             case=target.id, title=target.title)]
     created = 0
     for user_id, (user, kind) in _recipients(case).items():
         if entry.actor_id == user_id:
@@ -203,25 +220,32 @@ def case_changed(case: Case, entry: CaseEvent, now: datetime) -> int:
 
 
 def _comment_heading(event: str) -> str:
-    return {features.REJECT: "Motivering", features.DECIDE_NO: "Beslut",
-            features.DECIDE_YES: "Beslut", features.REMIT: "Det nämnden vill ha utrett",
-            features.RETURN: "Kommentar", features.MERGE: "Kommentar"}.get(event, "Kommentar")
+    """The msgid that shows an event's comment under its heading."""
+    return {features.REJECT: N_("Motivering: %(text)s"), features.DECIDE_NO: N_("Beslut: %(text)s"),
+            features.DECIDE_YES: N_("Beslut: %(text)s"),
+            features.REMIT: N_("Det nämnden vill ha utrett: %(text)s"),
+            features.RETURN: N_("Kommentar: %(text)s"),
+            features.MERGE: N_("Kommentar: %(text)s")}.get(event, N_("Kommentar: %(text)s"))
 
 
-# How the nämnd's decision reads in the (Swedish) message, e.g. "Nämndens beslut: återremiss
+# How the nämnd's decision reads in the message, e.g. "Nämndens beslut: återremiss
 # (Socialnämnden, sammanträdet 2026-11-18, § 87, diarienummer SON 2026/123)." (docs/decisions.md)
-COMMITTEE_DECISIONS = {features.DECIDE_YES: "bifall", features.DECIDE_NO: "avslag",
-                       features.REMIT: "återremiss"}
+COMMITTEE_DECISIONS = {features.DECIDE_YES: N_("bifall"), features.DECIDE_NO: N_("avslag"),
+                       features.REMIT: N_("återremiss")}
 
 
-def _committee_line(entry: CaseEvent) -> str:
+def _committee_line(entry: CaseEvent) -> dict[str, Any]:
     data = entry.data or {}
-    parts = [data.get("committee") or "nämnden",
-             f"sammanträdet {data.get('meeting_date') or '—'}",
-             data.get("decision_reference") or "§ —"]
+    params = {"decision": message(COMMITTEE_DECISIONS[entry.event]),
+              "committee": data.get("committee") or message(N_("nämnden")),
+              "date": data.get("meeting_date") or "—",
+              "paragraph": data.get("decision_reference") or "§ —"}
     if data.get("diarienummer"):
-        parts.append(f"diarienummer {data['diarienummer']}")
-    return f"Nämndens beslut: {COMMITTEE_DECISIONS[entry.event]} ({', '.join(parts)})."
+        return message(N_("Nämndens beslut: %(decision)s (%(committee)s, sammanträdet %(date)s, "
+                          "%(paragraph)s, diarienummer %(diarienummer)s)."),
+                       diarienummer=data["diarienummer"], **params)
+    return message(N_("Nämndens beslut: %(decision)s (%(committee)s, sammanträdet %(date)s, "
+                      "%(paragraph)s)."), **params)
 
 
 def _recipients(case: Case) -> dict[int, tuple[User, str]]:
@@ -256,9 +280,9 @@ def mark_read(user: User, notification_id: int | None = None, now: datetime | No
     if notification_id is not None:
         query = query.where(Notification.id == notification_id)
     rows = list(db.session.scalars(query))
-    for row in rows:
-        row.read_at = now or utcnow()
-    db.session.commit()
+    with uow.unit_of_work():
+        for row in rows:
+            row.read_at = now or utcnow()
     return len(rows)
 
 
@@ -272,10 +296,10 @@ def save_settings(user: User, *, email_enabled: bool, email_mode: str,
         raise ValidationFailed({"email_kinds": N_("Välj ett av alternativen.")})
     settings = db.session.get(NotificationSettings, user.id) or NotificationSettings(
         user_id=user.id)
-    settings.email_enabled, settings.email_mode, settings.email_kinds = (
-        email_enabled, email_mode, kinds)
-    db.session.add(settings)
-    db.session.commit()
+    with uow.unit_of_work():
+        settings.email_enabled, settings.email_mode, settings.email_kinds = (
+            email_enabled, email_mode, kinds)
+        db.session.add(settings)
     return settings
 
 
@@ -285,14 +309,14 @@ def is_following(user: User, case: Case) -> bool:
 
 def follow(user: User, case: Case, follow: bool = True) -> None:
     existing = db.session.get(CaseFollower, (case.id, user.id))
-    if follow and existing is None:
-        db.session.add(CaseFollower(case_id=case.id, user_id=user.id))
-    elif not follow and existing is not None:
-        db.session.delete(existing)
     try:
-        db.session.commit()
-    except IntegrityError:  # a double click from two tabs
-        db.session.rollback()
+        with uow.unit_of_work():
+            if follow and existing is None:
+                db.session.add(CaseFollower(case_id=case.id, user_id=user.id))
+            elif not follow and existing is not None:
+                db.session.delete(existing)
+    except IntegrityError:  # a double click from two tabs: rolled back, nothing to do
+        pass
 
 
 # ---------------------------------------------------------------- anonymous status links

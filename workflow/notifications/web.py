@@ -14,6 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from workflow.cases import service as cases
 from workflow.cases.forms import ConfirmForm
+from workflow.notifications import messages
 from workflow.notifications import service as notifications
 from workflow.processes.registry import process_of
 
@@ -34,8 +35,9 @@ class SettingsForm(FlaskForm):
 @bp.get("/notifications")
 @login_required
 def index():
-    return render_template("notifications.html", items=notifications.recent(current_user),
-                           form=ConfirmForm())
+    # Subject and body in the reader's language, whatever language created them.
+    return render_template("notifications.html", form=ConfirmForm(), items=[
+        messages.Shown.of(n) for n in notifications.recent(current_user)])
 
 
 @bp.post("/notifications/<int:notification_id>/read")

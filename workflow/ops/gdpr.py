@@ -31,7 +31,6 @@ from typing import AbstractSet, Any
 from sqlalchemy import String, delete, func, inspect, or_, select, update
 
 from workflow.admin import log as admin_log
-from workflow.cases.service import unit_of_work
 from workflow.models import (
     AdminLogEntry,
     ApiToken,
@@ -51,6 +50,7 @@ from workflow.models import (
 )
 from workflow.platform.errors import NotFound
 from workflow.platform.extensions import db
+from workflow.platform.uow import unit_of_work
 from workflow.states.i18n import N_
 
 ERASED_NAME = "borttagen användare"

@@ -12,7 +12,7 @@ from typing import Callable
 from sqlalchemy import func, or_, select
 
 from workflow.cases import access
-from workflow.cases.service import list_cases, record, register_anonymous_submission
+from workflow.cases.service import list_cases, register_anonymous_submission
 from workflow.models import (
     AnonymousSubmission,
     Case,
@@ -24,10 +24,13 @@ from workflow.models import (
     local_today,
 )
 from workflow.notifications import service as notifications
+from workflow.notifications.messages import message
 from workflow.platform.errors import ServiceError
 from workflow.platform.extensions import db
+from workflow.platform.uow import in_unit_of_work, record
 from workflow.processes.registry import process_of
 from workflow.states import features
+from workflow.states.i18n import N_
 
 log = logging.getLogger("workflow.jobs")
 
@@ -46,6 +49,7 @@ def run_job(name: str, now: datetime) -> int:
 
 # ---------------------------------------------------------------- (a) overdue cases
 
+@in_unit_of_work
 def overdue_scan(now: datetime) -> int:
     """Remind whoever may act on a case past its state's target time; escalate later."""
     rules, created = notifications.rules(), 0
@@ -57,19 +61,24 @@ def overdue_scan(now: datetime) -> int:
         stamp = entered_at.strftime("%Y%m%dT%H%M%S")
         if rules.reminders:
             created += _alert(case, "reminder", state.waiting_for, f"reminder:{case.id}:{stamp}",
-                              f"Ärende {case.id} väntar på dig",
-                              f"{case.title}\n\nÄrendet har varit i läget {state.label.sv} i "
-                              f"{waited} dagar; målet är {state.target_days} dagar.", now, waited)
+                              message(N_("Ärende %(case)s väntar på dig"), case=case.id),
+                              [case.title, "", message(
+                                  N_("Ärendet har varit i läget %(state)s i %(days)s dagar; "
+                                     "målet är %(target)s dagar."),
+                                  state=state.label, days=waited, target=state.target_days)],
+                              now, waited)
         escalation = rules.escalation.get(case.state)
         if escalation and now >= entered_at + timedelta(days=state.target_days
                                                         + escalation.after_days):
             created += _alert(case, "escalation", escalation.to_roles,
                               f"escalation:{case.id}:{stamp}",
-                              f"Ärende {case.id} har väntat för länge",
-                              f"{case.title}\n\nÄrendet har varit i läget {state.label.sv} i "
-                              f"{waited} dagar, långt över målet {state.target_days} dagar. "
-                              f"Se till att någon tar hand om det.", now, waited)
-    db.session.commit()
+                              message(N_("Ärende %(case)s har väntat för länge"), case=case.id),
+                              [case.title, "", message(
+                                  N_("Ärendet har varit i läget %(state)s i %(days)s dagar, "
+                                     "långt över målet %(target)s dagar. Se till att någon tar "
+                                     "hand om det."),
+                                  state=state.label, days=waited, target=state.target_days)],
+                              now, waited)
     return created
 
 
@@ -90,7 +99,7 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def _alert(case: Case, kind: str, roles, key: str, subject: str, body: str, now: datetime,
+def _alert(case: Case, kind: str, roles, key: str, subject: dict, body: list, now: datetime,
            waited: int) -> int:
     people = access.users_acting_on(case, roles)
     sent = [p for p in people
@@ -103,6 +112,7 @@ def _alert(case: Case, kind: str, roles, key: str, subject: str, body: str, now:
 
 # ---------------------------------------------------------------- (b) benefit checkpoints
 
+@in_unit_of_work
 def benefit_checkpoints(now: datetime) -> int:
     """At each checkpoint after go-live, ask for the benefit to be followed up."""
     today = notifications.local_time(now).date()
@@ -117,22 +127,28 @@ def benefit_checkpoints(now: datetime) -> int:
                 months = checkpoint["months_after_go_live"]
                 if today < notifications.add_months(case.go_live_date, months):
                     continue
-                body = (f"{case.title}\n\nNytta {number}: {benefit.get('description', '')}\n"
-                        f"Indikator: {benefit.get('indicator') or '—'}; nuläge "
-                        f"{benefit.get('baseline') or '—'}; mål efter {months} månader: "
-                        f"{checkpoint.get('target') or '—'}.\n"
-                        f"Ansvarig för uppföljningen: {benefit.get('follow_up_owner') or '—'}.")
+                body = [case.title, "",
+                        message(N_("Nytta %(number)s: %(description)s"), number=number,
+                                description=benefit.get("description", "")),
+                        message(N_("Indikator: %(indicator)s; nuläge %(baseline)s; mål efter "
+                                   "%(months)s månader: %(target)s."),
+                                indicator=benefit.get("indicator") or "—",
+                                baseline=benefit.get("baseline") or "—", months=months,
+                                target=checkpoint.get("target") or "—"),
+                        message(N_("Ansvarig för uppföljningen: %(owner)s."),
+                                owner=benefit.get("follow_up_owner") or "—")]
                 for person in people:
                     created += notifications.notify(
                         person, "follow_up", f"checkpoint:{case.id}:{number}:{months}:{person.id}",
-                        f"Följ upp nyttan i ärende {case.id} ({months} månader efter driftstart)",
+                        message(N_("Följ upp nyttan i ärende %(case)s (%(months)s månader efter "
+                                   "driftstart)"), case=case.id, months=months),
                         body, case=case, now=now) is not None
-    db.session.commit()
     return created
 
 
 # ---------------------------------------------------------------- (c) annual review
 
+@in_unit_of_work
 def annual_review(now: datetime) -> int:
     """Objects whose classification and risk analysis are due for their yearly review."""
     created = 0
@@ -142,14 +158,16 @@ def annual_review(now: datetime) -> int:
         people = (access.users_holding(roles, region_id=region_id,
                                        department_id=obj.department_id)
                   if region_id else _holders_anywhere(roles))
-        reviewed = obj.last_review.isoformat() if obj.last_review else "aldrig"
+        reviewed = obj.last_review.isoformat() if obj.last_review else "aldrig"  # in the key
         for person in people:
             created += notifications.notify(
                 person, "review", f"review:{obj.id}:{reviewed}:{person.id}",
-                f"Dags för årlig översyn: {obj.name}",
-                f"Klassning och riskanalys för {obj.name} ses över en gång om året. Senaste "
-                f"översyn: {reviewed}. Objektägare: {obj.owner or '—'}.", now=now) is not None
-    db.session.commit()
+                message(N_("Dags för årlig översyn: %(name)s"), name=obj.name),
+                [message(N_("Klassning och riskanalys för %(name)s ses över en gång om året. "
+                            "Senaste översyn: %(reviewed)s. Objektägare: %(owner)s."),
+                         name=obj.name, owner=obj.owner or "—",
+                         reviewed=obj.last_review.isoformat() if obj.last_review
+                         else message(N_("aldrig")))], now=now) is not None
     return created
 
 
@@ -162,6 +180,7 @@ def _holders_anywhere(roles) -> list[User]:
 
 # ---------------------------------------------------------------- (d) weekly digest
 
+@in_unit_of_work
 def weekly_digest(now: datetime) -> int:
     """Once a week, from the configured moment on, each person's Att göra in one message."""
     moment = notifications.digest_moment(now)
@@ -174,13 +193,13 @@ def weekly_digest(now: datetime) -> int:
         waiting = _digest_notifications(person)
         if not todo.total and not waiting:
             continue
-        lines = [f"{todo.total} ärenden väntar på dig."]
-        lines += [f"- Ärende {c.id}: {c.title}" for c in todo.items]
+        lines = [message(N_("%(count)s ärenden väntar på dig."), count=todo.total)]
+        lines += [message(N_("- Ärende %(case)s: %(title)s"), case=c.id, title=c.title)
+                  for c in todo.items]
         created += notifications.notify(
             person, "digest", f"digest:{person.id}:{year}-W{week:02d}",
-            f"Veckosammanfattning: {todo.total} ärenden väntar på dig", "\n".join(lines),
-            now=now) is not None
-    db.session.commit()
+            message(N_("Veckosammanfattning: %(count)s ärenden väntar på dig"),
+                    count=todo.total), lines, now=now) is not None
     return created
 
 

@@ -24,7 +24,6 @@ from sqlalchemy.exc import IntegrityError
 from workflow.admin import log as admin_log
 from workflow.calc import benefit
 from workflow.cases import access
-from workflow.cases.service import unit_of_work
 from workflow.council import service as scoring
 from workflow.exports.service import today_local
 from workflow.models import (
@@ -39,6 +38,7 @@ from workflow.models import (
 )
 from workflow.platform.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from workflow.platform.extensions import db
+from workflow.platform.uow import unit_of_work
 from workflow.platform.validation import as_id
 from workflow.portfolio import service as portfolio
 from workflow.processes.registry import registry
@@ -103,14 +103,14 @@ def organisation_tree(region_id: int) -> list[DepartmentRow]:
 
 
 def get_department(actor: User, department_id: Any) -> Department:
-    department = db.session.get(Department, int(department_id)) if _is_id(department_id) else None
+    department = db.session.get(Department, key) if (key := as_id(department_id)) else None
     if department is None or department.region_id != actor.region_id:
         raise NotFound(message=N_("Förvaltningen finns inte."))
     return department
 
 
 def get_unit(actor: User, unit_id: Any) -> Unit:
-    unit = db.session.get(Unit, int(unit_id)) if _is_id(unit_id) else None
+    unit = db.session.get(Unit, key) if (key := as_id(unit_id)) else None
     if unit is None or unit.department.region_id != actor.region_id:
         raise NotFound(message=N_("Enheten finns inte."))
     return unit
@@ -460,7 +460,7 @@ def reopen_unit(actor: User, unit: Unit) -> Unit:
 
 def _open_department_for_unit(actor: User, raw: Any, errors: dict[str, Any],
                               current: Department | None = None) -> Department | None:
-    department = db.session.get(Department, int(raw)) if _is_id(raw) else None
+    department = db.session.get(Department, key) if (key := as_id(raw)) else None
     if department is None or department.region_id != actor.region_id:
         errors["department_id"] = N_("Välj en förvaltning som finns.")
         return None
@@ -583,9 +583,6 @@ def _balance(raw: Any) -> dict[str, int] | None:
     return shares
 
 
-def _is_id(value: Any) -> bool:
-    return as_id(value) is not None
-
 
 # ---------------------------------------------------------------- writing helpers
 
@@ -676,8 +673,8 @@ def dimios_rounds(department: Department) -> list[DimiosRound]:
 
 
 def get_maturity(actor: User, department: Department, assessment_id: Any) -> MaturityAssessment:
-    assessment = (db.session.get(MaturityAssessment, int(assessment_id))
-                  if _is_id(assessment_id) else None)
+    assessment = (db.session.get(MaturityAssessment, key)
+                  if (key := as_id(assessment_id)) else None)
     if (assessment is None or assessment.department_id != department.id
             or department.region_id != actor.region_id):
         raise NotFound(message=N_("Bedömningen finns inte."))
@@ -685,7 +682,7 @@ def get_maturity(actor: User, department: Department, assessment_id: Any) -> Mat
 
 
 def get_dimios_round(actor: User, department: Department, round_id: Any) -> DimiosRound:
-    measurement = db.session.get(DimiosRound, int(round_id)) if _is_id(round_id) else None
+    measurement = db.session.get(DimiosRound, key) if (key := as_id(round_id)) else None
     if (measurement is None or measurement.department_id != department.id
             or department.region_id != actor.region_id):
         raise NotFound(message=N_("Mätningen finns inte."))

@@ -1,18 +1,18 @@
 """JSON API for the organisation under /api/v1/admin: förvaltningar and units, their forums
-and settings, closing and reopening. Region administrators only (see admin_support)."""
+and settings, closing and reopening. Region administrators only (see admin/support.py)."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
 from flask_babel import gettext as _
 
-from workflow.admin.support import api_admin, api_blueprint, openapi_fragment
+from workflow.admin.support import api_admin, api_blueprint
 from workflow.models import Department, Unit
 from workflow.organisation import admin as organisation
-from workflow.platform.errors import ValidationFailed
-from workflow.states.i18n import N_
-from workflow.views.openapi import error_responses, json_body, ref
+from workflow.organisation import schemas
+from workflow.platform.api import json_body
+from workflow.views.openapi import error_responses, json_content, openapi_fragment, ref
 
 bp = api_blueprint("api_admin_organisation", __name__)
 
@@ -31,7 +31,7 @@ def list_departments():
 
 @bp.post("/departments")
 def create_department():
-    department = organisation.create_department(api_admin(), _body())
+    department = organisation.create_department(api_admin(), json_body())
     return jsonify(_department_detail(department)), 201
 
 
@@ -44,7 +44,7 @@ def get_department(department_id: int):
 @bp.patch("/departments/<int:department_id>")
 def update_department(department_id: int):
     department = organisation.get_department(api_admin(), department_id)
-    organisation.update_department(api_admin(), department, _body())
+    organisation.update_department(api_admin(), department, json_body())
     return jsonify(_department_detail(department))
 
 
@@ -73,7 +73,7 @@ def get_region():
 def update_region():
     """The region's diarienummer pattern and example (docs/decisions.md)."""
     region = api_admin().region
-    organisation.update_region(api_admin(), region, _body())
+    organisation.update_region(api_admin(), region, json_body())
     return jsonify(_region(region))
 
 
@@ -93,7 +93,7 @@ def list_units():
 
 @bp.post("/units")
 def create_unit():
-    unit = organisation.create_unit(api_admin(), _body())
+    unit = organisation.create_unit(api_admin(), json_body())
     return jsonify(_unit(unit, 0)), 201
 
 
@@ -106,7 +106,7 @@ def get_unit(unit_id: int):
 @bp.patch("/units/<int:unit_id>")
 def update_unit(unit_id: int):
     unit = organisation.get_unit(api_admin(), unit_id)
-    organisation.update_unit(api_admin(), unit, _body())
+    organisation.update_unit(api_admin(), unit, json_body())
     return jsonify(_unit(unit, organisation.open_cases_in_unit(unit)))
 
 
@@ -125,13 +125,6 @@ def reopen_unit(unit_id: int):
 
 
 # ---------------------------------------------------------------- shapes
-
-def _body() -> dict[str, Any]:
-    body = request.get_json(force=True, silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed({"body": N_("Skicka ett JSON-objekt.")})
-    return body
-
 
 def _moment(value) -> str | None:
     return value.isoformat() if value is not None else None
@@ -176,135 +169,82 @@ def _warning(open_cases: int) -> dict[str, Any]:
 
 @openapi_fragment
 def _openapi() -> dict[str, Any]:
-    text, nullable_text = {"type": "string"}, {"type": ["string", "null"], "maxLength": 200}
-    sek = {"type": ["integer", "null"], "minimum": 0, "maximum": organisation.MAX_SEK,
-           "description": "Hela kronor; null = standardvärdet"}
-    balance = {"type": ["object", "null"], "additionalProperties": False,
-               "required": list(organisation.QUADRANTS),
-               "description": "Hela procent per kvadrant, summa 100; null = standardvärdet",
-               "properties": {q: {"type": "integer", "minimum": 0, "maximum": 100}
-                              for q in organisation.QUADRANTS}}
-    settings = {"type": "object", "properties": {
-        "delegation_limit_sek": sek, "yearly_budget_sek": sek,
-        "yearly_hours": {"type": ["integer", "null"], "minimum": 0,
-                         "maximum": organisation.MAX_HOURS},
-        "hourly_cost_sek": sek,
-        "discount_rate_percent": {"type": ["number", "null"], "minimum": 0, "maximum": 20,
-                                  "multipleOf": 0.1},
-        "target_balance": balance}}
-    forums = {key: nullable_text for key in organisation.FORUM_FIELDS}
-    unit = {"type": "object", "properties": {
-        "id": {"type": "integer"}, "name": text, "department_id": {"type": "integer"},
-        "department": text, "closed": {"type": "boolean"},
-        "closed_at": {"type": ["string", "null"], "format": "date-time"},
-        "open_cases": {"type": "integer"}}}
-    department = {"type": "object", "properties": {
-        "id": {"type": "integer"}, "name": text, "closed": {"type": "boolean"},
-        "closed_at": {"type": ["string", "null"], "format": "date-time"}, **forums,
-        "open_cases": {"type": "integer"}, "settings": ref("AdminDepartmentSettings"),
-        "defaults": ref("AdminDepartmentSettings"), "effective": ref("AdminDepartmentSettings"),
-        "units": {"type": "array", "items": ref("AdminUnit")},
-        "forum_members": {"type": "object"}, "people_url": text}}
-    department_input = {"type": "object", "additionalProperties": False, "properties": {
-        "name": {"type": "string", "minLength": 1, "maxLength": 200}, **forums,
-        **settings["properties"]}}
-    closed = {"open_cases": {"type": "integer"}, "warning": {"type": ["string", "null"]}}
-    region_settings = {"type": "object", "additionalProperties": False, "properties": {
-        "diarienummer_pattern": {"type": ["string", "null"],
-                                 "maxLength": organisation.PATTERN_MAX,
-                                 "description": "Reguljärt uttryck; null = standard"},
-        "diarienummer_example": {"type": ["string", "null"],
-                                 "maxLength": organisation.EXAMPLE_MAX,
-                                 "description": "Ett diarienummer som följer mönstret"}}}
     department_id = [{"name": "department_id", "in": "path", "required": True,
                       "schema": {"type": "integer", "minimum": 1}}]
     unit_id = [{"name": "unit_id", "in": "path", "required": True,
                 "schema": {"type": "integer", "minimum": 1}}]
 
-    def answer(description: str, schema: dict[str, Any], code: str = "200") -> dict[str, Any]:
-        return {code: {"description": description, **json_body(schema)}}
+    def answer(description: str, model: str, code: str = "200") -> dict[str, Any]:
+        return {code: {"description": description, **json_content(ref(model))}}
+
+    def body(model: str) -> dict[str, Any]:
+        return {"required": True, **json_content(ref(model))}
 
     return {
-        "schemas": {
-            "AdminDepartmentSettings": settings, "AdminUnit": unit,
-            "AdminDepartment": department, "AdminDepartmentInput": department_input,
-            "AdminRegion": {"type": "object", "properties": {
-                "id": {"type": "integer"}, "name": text,
-                "settings": ref("AdminRegionSettings"), "defaults": ref("AdminRegionSettings")}},
-            "AdminRegionSettings": region_settings,
-            "AdminUnitInput": {"type": "object", "additionalProperties": False, "properties": {
-                "name": {"type": "string", "minLength": 1, "maxLength": 200},
-                "department_id": {"type": "integer", "minimum": 1}}},
-        },
+        "models": schemas.MODELS,
         "paths": {
             "/admin/region": {
                 "get": {"summary": "Regionens inställningar: diarienumrets mönster och exempel",
-                        "responses": {**answer("Regionen", ref("AdminRegion")),
+                        "responses": {**answer("Regionen", "AdminRegion"),
                                       **error_responses(401, 403)}},
                 "patch": {"summary": "Ändra diarienumrets mönster (reguljärt uttryck) och "
                                      "exempel; null = standard",
-                          "requestBody": {"required": True,
-                                          **json_body(ref("AdminRegionSettings"))},
-                          "responses": {**answer("Regionen", ref("AdminRegion")),
+                          "requestBody": body("AdminRegionSettings"),
+                          "responses": {**answer("Regionen", "AdminRegion"),
                                         **error_responses(401, 403, 422)}}},
             "/admin/departments": {
                 "get": {"summary": "Förvaltningarna med enheter, forum och inställningar",
-                        "responses": {**answer("Förvaltningarna", {"type": "object", "properties": {
-                            "items": {"type": "array", "items": ref("AdminDepartment")}}}),
+                        "responses": {**answer("Förvaltningarna", "AdminDepartmentList"),
                                       **error_responses(401, 403)}},
                 "post": {"summary": "Ny förvaltning (namnet krävs)",
-                         "requestBody": {"required": True,
-                                         **json_body(ref("AdminDepartmentInput"))},
-                         "responses": {**answer("Skapad", ref("AdminDepartment"), "201"),
+                         "requestBody": body("AdminDepartmentInput"),
+                         "responses": {**answer("Skapad", "AdminDepartment", "201"),
                                        **error_responses(401, 403, 422)}}},
             "/admin/departments/{department_id}": {
                 "get": {"summary": "En förvaltning", "parameters": department_id,
-                        "responses": {**answer("Förvaltningen", ref("AdminDepartment")),
+                        "responses": {**answer("Förvaltningen", "AdminDepartment"),
                                       **error_responses(401, 403, 404)}},
                 "patch": {"summary": "Byt namn, forum eller inställningar (null = standard)",
                           "parameters": department_id,
-                          "requestBody": {"required": True,
-                                          **json_body(ref("AdminDepartmentInput"))},
-                          "responses": {**answer("Förvaltningen", ref("AdminDepartment")),
+                          "requestBody": body("AdminDepartmentInput"),
+                          "responses": {**answer("Förvaltningen", "AdminDepartment"),
                                         **error_responses(401, 403, 404, 422)}}},
             "/admin/departments/{department_id}/close": {"post": {
                 "summary": "Stäng förvaltningen och dess enheter; ärendena finns kvar",
                 "parameters": department_id,
-                "responses": {**answer("Stängd, med antalet öppna ärenden", {"allOf": [
-                    ref("AdminDepartment"), {"type": "object", "properties": closed}]}),
+                "responses": {**answer("Stängd, med antalet öppna ärenden",
+                                       "AdminDepartmentClosed"),
                               **error_responses(401, 403, 404, 409)}}},
             "/admin/departments/{department_id}/reopen": {"post": {
                 "summary": "Öppna förvaltningen och enheterna som stängdes med den",
                 "parameters": department_id,
-                "responses": {**answer("Öppnad", ref("AdminDepartment")),
+                "responses": {**answer("Öppnad", "AdminDepartment"),
                               **error_responses(401, 403, 404, 409)}}},
             "/admin/units": {
                 "get": {"summary": "Alla enheter, även stängda",
-                        "responses": {**answer("Enheterna", {"type": "object", "properties": {
-                            "items": {"type": "array", "items": ref("AdminUnit")}}}),
+                        "responses": {**answer("Enheterna", "AdminUnitList"),
                                       **error_responses(401, 403)}},
                 "post": {"summary": "Ny enhet i en öppen förvaltning",
-                         "requestBody": {"required": True, **json_body(ref("AdminUnitInput"))},
-                         "responses": {**answer("Skapad", ref("AdminUnit"), "201"),
+                         "requestBody": body("AdminUnitInput"),
+                         "responses": {**answer("Skapad", "AdminUnit", "201"),
                                        **error_responses(401, 403, 422)}}},
             "/admin/units/{unit_id}": {
                 "get": {"summary": "En enhet", "parameters": unit_id,
-                        "responses": {**answer("Enheten", ref("AdminUnit")),
+                        "responses": {**answer("Enheten", "AdminUnit"),
                                       **error_responses(401, 403, 404)}},
                 "patch": {"summary": "Byt namn på enheten eller flytta den (department_id)",
                           "parameters": unit_id,
-                          "requestBody": {"required": True, **json_body(ref("AdminUnitInput"))},
-                          "responses": {**answer("Enheten", ref("AdminUnit")),
+                          "requestBody": body("AdminUnitInput"),
+                          "responses": {**answer("Enheten", "AdminUnit"),
                                         **error_responses(401, 403, 404, 422)}}},
             "/admin/units/{unit_id}/close": {"post": {
                 "summary": "Stäng enheten; ärendena finns kvar", "parameters": unit_id,
-                "responses": {**answer("Stängd, med antalet öppna ärenden", {"allOf": [
-                    ref("AdminUnit"), {"type": "object", "properties": closed}]}),
+                "responses": {**answer("Stängd, med antalet öppna ärenden", "AdminUnitClosed"),
                               **error_responses(401, 403, 404, 409)}}},
             "/admin/units/{unit_id}/reopen": {"post": {
                 "summary": "Öppna enheten igen (dess förvaltning måste vara öppen)",
                 "parameters": unit_id,
-                "responses": {**answer("Öppnad", ref("AdminUnit")),
+                "responses": {**answer("Öppnad", "AdminUnit"),
                               **error_responses(401, 403, 404, 409)}}},
         },
     }

@@ -18,6 +18,7 @@ from workflow.cases.forms import ConfirmForm
 from workflow.models import Department, Unit
 from workflow.organisation import admin as organisation
 from workflow.platform.errors import ServiceError, ValidationFailed
+from workflow.platform.forms import show_service_error
 from workflow.portfolio import service as portfolio
 from workflow.states.i18n import N_
 
@@ -135,7 +136,7 @@ def region():
             "diarienummer_pattern": form.diarienummer_pattern.data,
             "diarienummer_example": form.diarienummer_example.data})
     except ServiceError as error:
-        _show_field_errors(form, error)
+        show_service_error(form, error)
         return _render_index(DepartmentCreateForm(prefix="department"), _unit_create_form(),
                              status=error.status, error=error, region_form=form)
     flash(_("Regionens inställningar är sparade."), "success")
@@ -150,7 +151,7 @@ def create_department():
     try:
         department = organisation.create_department(current_user, {"name": form.name.data})
     except ServiceError as error:
-        _show_field_errors(form, error)
+        show_service_error(form, error)
         return _render_index(form, _unit_create_form(), status=error.status, error=error)
     flash(_("Förvaltningen %(name)s är skapad.", name=department.name), "success")
     return redirect(url_for(".department", department_id=department.id))
@@ -165,7 +166,7 @@ def create_unit():
         unit = organisation.create_unit(current_user, {"name": form.name.data,
                                                        "department_id": form.department_id.data})
     except ServiceError as error:
-        _show_field_errors(form, error)
+        show_service_error(form, error)
         return _render_index(DepartmentCreateForm(prefix="department"), form,
                              status=error.status, error=error)
     flash(_("Enheten %(name)s är skapad i %(department)s.", name=unit.name,
@@ -217,7 +218,7 @@ def department(department_id: int):
         try:
             organisation.update_department(current_user, department, _department_fields(form))
         except ServiceError as error:
-            _show_field_errors(form, error)
+            show_service_error(form, error)
             return _render_department(department, form, error.status, error)
         flash(_("Ändringarna är sparade."), "success")
         return redirect(url_for(".department", department_id=department.id))
@@ -268,7 +269,7 @@ def add_maturity(department_id: int):
             "level": form.level.data, "assessed_on": form.assessed_on.data,
             "source": form.source.data})
     except ServiceError as error:
-        _show_field_errors(form, error)
+        show_service_error(form, error)
         return _render_filled(department, maturity_form=form, status=error.status, error=error)
     flash(_("Bedömningen av den digitala mognaden är sparad."), "success")
     return redirect(url_for(".department", department_id=department.id, _anchor="mognad"))
@@ -299,7 +300,7 @@ def add_dimios_round(department_id: int):
             "measured_on": form.measured_on.data, "score": form.score.data,
             "respondents": form.respondents.data})
     except ServiceError as error:
-        _show_field_errors(form, error)
+        show_service_error(form, error)
         return _render_filled(department, dimios_form=form, status=error.status, error=error)
     flash(_("DiMiOS-mätningen är sparad."), "success")
     return redirect(url_for(".department", department_id=department.id, _anchor="dimios"))
@@ -405,7 +406,7 @@ def unit(unit_id: int):
             organisation.update_unit(current_user, unit, {
                 "name": form.name.data, "department_id": form.department_id.data})
         except ServiceError as error:
-            _show_field_errors(form, error)
+            show_service_error(form, error)
             return _render_unit(unit, form, error.status, error)
         flash(_("Ändringarna är sparade."), "success")
         return redirect(url_for(".unit", unit_id=unit.id))
@@ -465,10 +466,3 @@ def _render_close(target: Department | Unit, open_cases: int, form: ConfirmForm)
     return render_template("admin/organisation_close.html", target=target,
                            is_department=isinstance(target, Department),
                            open_cases=open_cases, form=form)
-
-
-def _show_field_errors(form: FlaskForm, error: ServiceError) -> None:
-    if isinstance(error, ValidationFailed):
-        for name, messages in error.translated_field_errors.items():
-            if name in form:
-                form[name].errors = list(form[name].errors) + messages

@@ -15,6 +15,7 @@ from workflow.people import login_guard
 from workflow.people.login_guard import LoginLocked  # the views catch it from here
 from workflow.platform.errors import ServiceError
 from workflow.platform.extensions import db
+from workflow.platform.uow import in_unit_of_work, unit_of_work
 from workflow.states.i18n import N_
 
 
@@ -80,10 +81,10 @@ def session_is_current(user: User, stored: object) -> bool:
 def end_sessions(user: User) -> None:
     """End every web session of the user, in every browser and every copy of the cookie:
     each is refused at its next request. (API tokens are revoked on their own.)"""
-    db.session.execute(update(User).where(User.id == user.id)
-                       .values(session_generation=User.session_generation + 1)
-                       .execution_options(synchronize_session=False))
-    db.session.commit()
+    with unit_of_work():
+        db.session.execute(update(User).where(User.id == user.id)
+                           .values(session_generation=User.session_generation + 1)
+                           .execution_options(synchronize_session=False))
     db.session.expire(user, ["session_generation"])
 
 
@@ -93,6 +94,7 @@ def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_hex(16))
 
 
+@in_unit_of_work
 def issue_token(user: User, now: datetime | None = None) -> str:
     """A new API token; only its digest is kept, so it is shown to the caller once."""
     now = now or utcnow()
@@ -100,7 +102,6 @@ def issue_token(user: User, now: datetime | None = None) -> str:
     lifetime = timedelta(days=current_app.config["API_TOKEN_LIFETIME_DAYS"])
     db.session.add(ApiToken(user=user, token_hash=_digest(token), created_at=now,
                             expires_at=now + lifetime))
-    db.session.commit()
     return token
 
 
@@ -114,12 +115,12 @@ def user_for_token(token: str, now: datetime | None = None) -> User | None:
     return row.user if row.user.is_active else None
 
 
+@in_unit_of_work
 def revoke_token(token: str, now: datetime | None = None) -> bool:
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if row is None or row.revoked_at is not None:
         return False
     row.revoked_at = now or utcnow()
-    db.session.commit()
     return True
 
 

@@ -38,6 +38,7 @@ from workflow.platform.errors import (
     translate,
 )
 from workflow.platform.extensions import db
+from workflow.platform.uow import in_unit_of_work
 from workflow.platform.validation import as_id
 from workflow.processes.registry import process_of
 from workflow.states import Failure
@@ -254,6 +255,7 @@ def snapshot(person: User) -> dict[str, Any]:
             "email": person.email, "is_active": person.is_active_user}
 
 
+@in_unit_of_work
 def create_user(admin: User | None, fields: Mapping[str, Any], *,
                 region_id: int | None = None) -> User:
     """A new, active account in the admin's region (``region_id`` for the command line)."""
@@ -274,10 +276,10 @@ def create_user(admin: User | None, fields: Mapping[str, Any], *,
     db.session.flush()
     admin_log.record(admin, "user.create", person, region_id=person.region_id, before=None,
                      after={**snapshot(person), "password_set": bool(values.get("password"))})
-    db.session.commit()
     return person
 
 
+@in_unit_of_work
 def update_user(admin: User, person: User, fields: Mapping[str, Any]) -> User:
     """Change display name and email; a non-empty ``password`` sets a new password."""
     errors: dict[str, Message] = {}
@@ -294,7 +296,6 @@ def update_user(admin: User, person: User, fields: Mapping[str, Any]) -> User:
         before["password"], after["password"] = "—", "ändrat"
     if after:
         admin_log.record(admin, "user.update", person, before=before, after=after)
-    db.session.commit()
     return person
 
 
@@ -415,6 +416,7 @@ def period_text(valid_from: date | None, valid_to: date | None) -> str:
            f"{valid_to.isoformat() if valid_to else '…'}"
 
 
+@in_unit_of_work
 def assign_role(admin: User | None, person: User, fields: Mapping[str, Any]) -> RoleAssignment:
     choice = check_role_choice(person.region_id, fields)
     clash = overlapping(person, choice)
@@ -422,7 +424,6 @@ def assign_role(admin: User | None, person: User, fields: Mapping[str, Any]) -> 
         raise ValidationFailed({"role": (OVERLAP, {
             "period": period_text(clash.valid_from, clash.valid_to)})})
     assignment = add_assignment(admin, person, choice)
-    db.session.commit()
     return assignment
 
 
@@ -439,13 +440,13 @@ def add_assignment(admin: User | None, person: User, choice: RoleChoice,
     return assignment
 
 
+@in_unit_of_work
 def remove_role(admin: User, assignment: RoleAssignment) -> None:
     person = assignment.user
     if person.id == admin.id and _is_own_admin_lifeline(admin, assignment):
         raise PermissionDenied(message=N_("Du kan inte ta bort din egen administratörsroll; "
                                           "be en annan administratör."))
     _delete_assignment(admin, assignment)
-    db.session.commit()
 
 
 def _is_own_admin_lifeline(admin: User, assignment: RoleAssignment) -> bool:
@@ -518,6 +519,7 @@ class Deactivation:
     ended: int
 
 
+@in_unit_of_work
 def deactivate(admin: User, person: User, *, successor_id: Any = None,
                end_roles: bool = False) -> Deactivation:
     """Deactivate ``person``. With open tasks the admin must choose: a successor, who
@@ -546,7 +548,6 @@ def deactivate(admin: User, person: User, *, successor_id: Any = None,
         "end_roles": end_roles, "roles_transferred": transferred, "roles_ended": ended,
         "open_tasks": [t.case.id for t in tasks],
         "without_anyone": [t.case.id for t in orphaned], "tokens_revoked": revoked})
-    db.session.commit()
     return Deactivation(person, successor, tasks, orphaned, transferred, ended)
 
 
@@ -588,6 +589,7 @@ def _revoke_tokens(person: User) -> int:
     return len(tokens)
 
 
+@in_unit_of_work
 def reactivate(admin: User, person: User) -> User:
     """Let the person log in again, with the role assignments they still hold."""
     if person.is_active_user:
@@ -595,5 +597,4 @@ def reactivate(admin: User, person: User) -> User:
     person.is_active_user = True
     admin_log.record(admin, "user.reactivate", person, before={"is_active": False},
                      after={"is_active": True})
-    db.session.commit()
     return person

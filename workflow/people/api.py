@@ -7,23 +7,20 @@ from typing import Any
 from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 
-from workflow.admin.support import api_admin, api_blueprint, openapi_fragment
+from workflow.admin.support import api_admin, api_blueprint
 from workflow.models import RoleAssignment, User
 from workflow.people import admin as admin_people
-from workflow.people import user_import
+from workflow.people import schemas, user_import
+from workflow.platform.api import field_names, json_body
 from workflow.platform.errors import ValidationFailed
 from workflow.platform.validation import as_id
 from workflow.states.i18n import N_
 from workflow.states.roles import ROLE_LABELS, ROLES
 from workflow.views.errors import api_error
-from workflow.views.openapi import error_responses, json_body, ref
+from workflow.views.openapi import error_responses, json_content, openapi_fragment, ref
 
 bp = api_blueprint("api_admin_people", __name__)
 
-CREATE_KEYS = {"username", "display_name", "email", "password"}
-UPDATE_KEYS = {"display_name", "email", "password"}
-ROLE_KEYS = {"role", "department_id", "unit_id", "valid_from", "valid_to"}
-DEACTIVATE_KEYS = {"successor_id", "end_roles"}
 TRUE = {"1", "true", "yes", "ja"}
 FALSE = {"0", "false", "no", "nej"}
 
@@ -47,7 +44,7 @@ def list_users():
 
 @bp.post("/users")
 def create_user():
-    body = _body(CREATE_KEYS)
+    body = json_body(schemas.AdminUserCreate)
     person = admin_people.create_user(api_admin(), body)
     location = url_for("api_admin_people.get_user", user_id=person.id)
     return jsonify(_user(person, full=True)), 201, {"Location": location}
@@ -61,7 +58,7 @@ def get_user(user_id: int):
 @bp.patch("/users/<int:user_id>")
 def update_user(user_id: int):
     person = admin_people.get_user(api_admin(), user_id)
-    body = _body(UPDATE_KEYS)
+    body = json_body(schemas.AdminUserUpdate)
     fields = {"display_name": person.display_name, "email": person.email, **body}
     admin_people.update_user(api_admin(), person, fields)
     return jsonify(_user(person, full=True))
@@ -70,7 +67,7 @@ def update_user(user_id: int):
 @bp.post("/users/<int:user_id>/deactivate")
 def deactivate(user_id: int):
     person = admin_people.get_user(api_admin(), user_id)
-    body = _body(DEACTIVATE_KEYS, optional=True)
+    body = json_body(schemas.AdminDeactivate, optional=True)
     end_roles = body.get("end_roles", False)
     if not isinstance(end_roles, bool):
         raise ValidationFailed({"end_roles": N_("Ange true eller false.")})
@@ -107,7 +104,8 @@ def list_roles(user_id: int):
 @bp.post("/users/<int:user_id>/roles")
 def assign_role(user_id: int):
     person = admin_people.get_user(api_admin(), user_id)
-    assignment = admin_people.assign_role(api_admin(), person, _body(ROLE_KEYS))
+    body = json_body(schemas.AdminRoleAssignmentCreate)
+    assignment = admin_people.assign_role(api_admin(), person, body)
     return jsonify(_assignment(assignment)), 201
 
 
@@ -134,25 +132,14 @@ def import_users():
 def _csv_body() -> str | bytes:
     if request.mimetype == "application/json":
         body = request.get_json(silent=True)
-        if not isinstance(body, dict) or set(body) != {"csv"} or not isinstance(body["csv"], str):
+        if not isinstance(body, dict) or set(body) != field_names(schemas.AdminImportCsv) \
+                or not isinstance(body["csv"], str):
             raise ValidationFailed({"csv": N_("Skicka {\"csv\": \"...\"} med filens innehåll.")})
         return body["csv"]
     return request.get_data()
 
 
 # ---------------------------------------------------------------- shapes
-
-def _body(allowed: set[str], optional: bool = False) -> dict[str, Any]:
-    if optional and not request.get_data():
-        return {}
-    body = request.get_json(force=True, silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed({"body": N_("Skicka ett JSON-objekt.")})
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise ValidationFailed({key: N_("Okänt fält.") for key in unknown})
-    return body
-
 
 def _user(person: User, full: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {
@@ -186,68 +173,14 @@ def _task(task: admin_people.OpenTask) -> dict[str, Any]:
 
 @openapi_fragment
 def _openapi() -> dict[str, Any]:
-    text, nullable_text = {"type": "string"}, {"type": ["string", "null"]}
-    day = {"type": ["string", "null"], "format": "date"}
-    nullable_id = {"type": ["integer", "null"], "minimum": 1}
+    text = {"type": "string"}
     user_id = [{"name": "user_id", "in": "path", "required": True,
                 "schema": {"type": "integer", "minimum": 1}}]
-    schemas = {
-        "AdminRoleAssignment": {"type": "object", "properties": {
-            "id": {"type": "integer"}, "user_id": {"type": "integer"},
-            "role": {"enum": list(ROLES)}, "label": text, "department_id": nullable_id,
-            "department": nullable_text, "unit_id": nullable_id, "unit": nullable_text,
-            "valid_from": day, "valid_to": day,
-            "status": {"enum": ["current", "future", "ended"]}}},
-        "AdminRoleAssignmentCreate": {
-            "type": "object", "additionalProperties": False, "required": ["role"],
-            "description": "Utan förvaltning och enhet gäller rollen hela regionen. Datumen "
-                           "är inklusive; tomt betyder öppet.",
-            "properties": {"role": {"enum": list(ROLES)}, "department_id": nullable_id,
-                           "unit_id": nullable_id, "valid_from": day, "valid_to": day}},
-        "AdminOpenTask": {"type": "object", "properties": {
-            "case_id": {"type": "integer"}, "title": text, "state": text,
-            "roles": {"type": "array", "items": text},
-            "others": {"type": "array", "items": text,
-                       "description": "Användarnamn på andra som kan agera"},
-            "nobody_else": {"type": "boolean"}}},
-        "AdminUser": {"type": "object", "properties": {
-            "id": {"type": "integer"}, "username": text, "display_name": text,
-            "email": nullable_text, "is_active": {"type": "boolean"},
-            "roles": {"type": "array", "items": ref("AdminRoleAssignment"),
-                      "description": "Roller som gäller i dag"},
-            "role_assignments": {"type": "array", "items": ref("AdminRoleAssignment")},
-            "open_tasks": {"type": "array", "items": ref("AdminOpenTask")}}},
-        "AdminUserCreate": {"type": "object", "additionalProperties": False,
-                            "required": ["username", "display_name"], "properties": {
-                                "username": {"type": "string", "maxLength": 80},
-                                "display_name": {"type": "string", "maxLength": 200},
-                                "email": nullable_text,
-                                "password": {"type": "string", "minLength": 8}}},
-        "AdminUserUpdate": {"type": "object", "additionalProperties": False, "properties": {
-            "display_name": {"type": "string", "maxLength": 200}, "email": nullable_text,
-            "password": {"type": "string", "minLength": 8}}},
-        "AdminDeactivate": {"type": "object", "additionalProperties": False, "properties": {
-            "successor_id": {"type": "integer", "minimum": 1,
-                             "description": "Tar över personens roller (samma omfattning)"},
-            "end_roles": {"type": "boolean", "description": "Avsluta personens roller"}}},
-        "AdminDeactivation": {"type": "object", "properties": {
-            "user": ref("AdminUser"), "successor": {"oneOf": [ref("AdminUser"),
-                                                              {"type": "null"}]},
-            "open_tasks": {"type": "array", "items": ref("AdminOpenTask")},
-            "without_anyone": {"type": "array", "items": {"type": "integer"}},
-            "roles_transferred": {"type": "integer"}, "roles_ended": {"type": "integer"}}},
-        "AdminImportProblem": {"type": "object", "properties": {
-            "line": {"type": "integer"}, "column": nullable_text, "message": text}},
-        "AdminImportResult": {"type": "object", "properties": {
-            "dry_run": {"type": "boolean"}, "ok": {"type": "boolean"},
-            "written": {"type": "boolean"}, "rows": {"type": "integer"},
-            "summary": nullable_text, "created": {"type": "integer"},
-            "unchanged": {"type": "integer"}, "users": {"type": "object"},
-            "roles": {"type": "object"},
-            "problems": {"type": "array", "items": ref("AdminImportProblem")},
-            "warnings": {"type": "array", "items": ref("AdminImportProblem")}}},
-    }
-    user_ok = {"description": "Personen", **json_body(ref("AdminUser"))}
+
+    def answer(description: str, model: str) -> dict[str, Any]:
+        return {"description": description, **json_content(ref(model))}
+
+    user_ok = answer("Personen", "AdminUser")
     paths = {
         "/admin/users": {
             "get": {"summary": "Personer i regionen",
@@ -257,29 +190,26 @@ def _openapi() -> dict[str, Any]:
                         {"name": "role", "in": "query", "schema": {"enum": list(ROLES)}},
                         {"name": "active", "in": "query", "schema": {"type": "boolean"}},
                         {"name": "page", "in": "query", "schema": {"type": "integer"}}],
-                    "responses": {"200": {"description": "En sida personer", **json_body({
-                        "type": "object", "properties": {
-                            "items": {"type": "array", "items": ref("AdminUser")},
-                            "page": {"type": "integer"}, "pages": {"type": "integer"},
-                            "total": {"type": "integer"}}})}, **error_responses(401, 403, 422)}},
+                    "responses": {"200": answer("En sida personer", "AdminUserPage"),
+                                  **error_responses(401, 403, 422)}},
             "post": {"summary": "Skapa en person",
-                     "requestBody": {"required": True, **json_body(ref("AdminUserCreate"))},
+                     "requestBody": {"required": True, **json_content(ref("AdminUserCreate"))},
                      "responses": {"201": user_ok, **error_responses(401, 403, 422)}}},
         "/admin/users/{user_id}": {
             "parameters": user_id,
             "get": {"summary": "En person med roller och öppna uppgifter",
                     "responses": {"200": user_ok, **error_responses(401, 403, 404)}},
             "patch": {"summary": "Ändra namn, e-post eller lösenord",
-                      "requestBody": {"required": True, **json_body(ref("AdminUserUpdate"))},
+                      "requestBody": {"required": True,
+                                      **json_content(ref("AdminUserUpdate"))},
                       "responses": {"200": user_ok, **error_responses(401, 403, 404, 422)}}},
         "/admin/users/{user_id}/deactivate": {"post": {
             "summary": "Inaktivera; med öppna uppgifter krävs successor_id eller end_roles",
             "parameters": user_id,
-            "requestBody": {"required": False, **json_body(ref("AdminDeactivate"))},
-            "responses": {"200": {"description": "Inaktiverad",
-                                  **json_body(ref("AdminDeactivation"))},
-                          "409": {"description": "Öppna uppgifter (tasks) eller redan "
-                                                 "inaktiverad", **json_body(ref("Error"))},
+            "requestBody": {"required": False, **json_content(ref("AdminDeactivate"))},
+            "responses": {"200": answer("Inaktiverad", "AdminDeactivation"),
+                          "409": answer("Öppna uppgifter (tasks) eller redan inaktiverad",
+                                        "Error"),
                           **error_responses(401, 403, 404, 422)}}},
         "/admin/users/{user_id}/reactivate": {"post": {
             "summary": "Aktivera igen", "parameters": user_id,
@@ -287,15 +217,12 @@ def _openapi() -> dict[str, Any]:
         "/admin/users/{user_id}/roles": {
             "parameters": user_id,
             "get": {"summary": "Alla rolltilldelningar, även avslutade och kommande",
-                    "responses": {"200": {"description": "Rollerna", **json_body({
-                        "type": "object", "properties": {"items": {
-                            "type": "array", "items": ref("AdminRoleAssignment")}}})},
-                        **error_responses(401, 403, 404)}},
+                    "responses": {"200": answer("Rollerna", "AdminRoleAssignmentList"),
+                                  **error_responses(401, 403, 404)}},
             "post": {"summary": "Tilldela en roll, ev. med från- och till-datum",
                      "requestBody": {"required": True,
-                                     **json_body(ref("AdminRoleAssignmentCreate"))},
-                     "responses": {"201": {"description": "Tilldelad",
-                                           **json_body(ref("AdminRoleAssignment"))},
+                                     **json_content(ref("AdminRoleAssignmentCreate"))},
+                     "responses": {"201": answer("Tilldelad", "AdminRoleAssignment"),
                                    **error_responses(401, 403, 404, 422)}}},
         "/admin/roles/{assignment_id}": {"delete": {
             "summary": "Ta bort en rolltilldelning",
@@ -308,14 +235,11 @@ def _openapi() -> dict[str, Any]:
             "parameters": [{"name": "dry_run", "in": "query", "schema": {"type": "boolean"},
                             "description": "Kontrollera utan att spara"}],
             "requestBody": {"required": True, "content": {
-                "text/csv": {"schema": {"type": "string"}},
-                "application/json": {"schema": {
-                    "type": "object", "required": ["csv"], "additionalProperties": False,
-                    "properties": {"csv": text}}}}},
-            "responses": {"200": {"description": "Importerad eller provkörd",
-                                  **json_body(ref("AdminImportResult"))},
-                          "422": {"description": "Problem i filen; ingenting sparades",
-                                  **json_body(ref("AdminImportResult"))},
+                "text/csv": {"schema": text},
+                "application/json": {"schema": ref("AdminImportCsv")}}},
+            "responses": {"200": answer("Importerad eller provkörd", "AdminImportResult"),
+                          "422": answer("Problem i filen; ingenting sparades",
+                                        "AdminImportResult"),
                           **error_responses(401, 403)}}},
     }
-    return {"paths": paths, "schemas": schemas}
+    return {"paths": paths, "models": schemas.MODELS}

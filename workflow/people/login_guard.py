@@ -42,6 +42,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from workflow.models import LoginThrottle, UTCDateTime, utcnow
 from workflow.platform.errors import ServiceError, translate
 from workflow.platform.extensions import db
+from workflow.platform.uow import in_unit_of_work, unit_of_work
 from workflow.states.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -121,24 +122,24 @@ def record_failure(username: str, address: str | None, now: datetime | None = No
     username that names no account may be a password typed in the wrong field)."""
     now = now or utcnow()
     limits = Limits.from_config()
-    _forget_stale(now, limits)
-    locked = []
-    for counted in _counted(username, address, limits):
-        failures, locked_until, locks = db.session.execute(
-            _count_failure(counted.key, now, limits)).one()
-        if failures >= counted.limit and (locked_until is None or locked_until <= now):
-            duration = limits.lock_for(locks, counted.grows)
-            # Only one worker's update finds the key unlocked, so each lock is logged once.
-            started = db.session.execute(
-                update(LoginThrottle)
-                .where(LoginThrottle.key == counted.key,
-                       or_(LoginThrottle.locked_until.is_(None),
-                           LoginThrottle.locked_until <= now))
-                .values(locked_until=now + duration, locks=LoginThrottle.locks + 1)
-                .execution_options(synchronize_session=False)).rowcount
-            if started:
-                locked.append((counted, duration, locks + 1))
-    db.session.commit()
+    with unit_of_work():
+        _forget_stale(now, limits)
+        locked = []
+        for counted in _counted(username, address, limits):
+            failures, locked_until, locks = db.session.execute(
+                _count_failure(counted.key, now, limits)).one()
+            if failures >= counted.limit and (locked_until is None or locked_until <= now):
+                duration = limits.lock_for(locks, counted.grows)
+                # Only one worker's update finds the key unlocked, so each lock is logged once.
+                started = db.session.execute(
+                    update(LoginThrottle)
+                    .where(LoginThrottle.key == counted.key,
+                           or_(LoginThrottle.locked_until.is_(None),
+                               LoginThrottle.locked_until <= now))
+                    .values(locked_until=now + duration, locks=LoginThrottle.locks + 1)
+                    .execution_options(synchronize_session=False)).rowcount
+                if started:
+                    locked.append((counted, duration, locks + 1))
     for counted, duration, number in locked:
         log.warning("login locked: %s (username %s, address %s) for %d min, lock %d in a row",
                     counted.what, username if account_exists else "not an account",
@@ -146,20 +147,20 @@ def record_failure(username: str, address: str | None, now: datetime | None = No
     check(username, address, now)
 
 
+@in_unit_of_work
 def record_success(username: str, address: str | None) -> None:
     """A successful login starts the count of this username from this address afresh (not
     the address's, nor the account-wide one: an attacker's failures stay counted)."""
     db.session.execute(delete(LoginThrottle).where(
         LoginThrottle.key == _pair_key(username, address)))
-    db.session.commit()
 
 
+@in_unit_of_work
 def unlock(username: str) -> bool:
     """Lift every lock of a username, from every address (for administrators); False if it
     had none."""
     result = db.session.execute(delete(LoginThrottle).where(
         LoginThrottle.key.startswith(_user_prefix(username))))
-    db.session.commit()
     return bool(result.rowcount)
 
 

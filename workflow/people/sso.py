@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response
 from workflow.models import User
 from workflow.platform.errors import ServiceError
 from workflow.platform.extensions import db
+from workflow.platform.uow import unit_of_work
 from workflow.states.i18n import N_
 
 EXTENSION_KEY = "workflow.people.sso"
@@ -194,8 +195,8 @@ def _first_login(claims: dict[str, Any], subject: str) -> User:
     if not user.is_active:
         log.warning("SSO: user %s is deactivated", user.id)
         raise SsoInactiveUser()
-    user.external_subject = subject
-    db.session.commit()
+    with unit_of_work():
+        user.external_subject = subject
     log.info("SSO: linked user %s to the provider's subject", user.id)
     return user
 

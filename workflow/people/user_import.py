@@ -30,6 +30,7 @@ from workflow.people.admin import (
 )
 from workflow.platform.errors import Message, translate
 from workflow.platform.extensions import db
+from workflow.platform.uow import in_unit_of_work
 from workflow.states.i18n import N_
 from workflow.states.roles import ROLE_LABELS, ROLES
 
@@ -468,6 +469,7 @@ def _role_status(user: User | None, choice: RoleChoice) -> str:
 
 # ---------------------------------------------------------------- writing
 
+@in_unit_of_work
 def _write(actor: User | None, region_id: int, plan: _Plan, result: ImportResult,
            source: str) -> None:
     users: dict[str, User] = {}
@@ -483,7 +485,6 @@ def _write(actor: User | None, region_id: int, plan: _Plan, result: ImportResult
         "users_updated": result.users_updated, "users_unchanged": result.users_unchanged,
         "roles_created": result.roles_created, "roles_unchanged": result.roles_unchanged},
         label=f"Import {source}".strip())
-    db.session.commit()
     result.written = True
 
 

@@ -33,8 +33,9 @@ from workflow.people.forms import (
     parse_scope,
     scope_choices,
 )
-from workflow.platform.errors import ServiceError, ValidationFailed
+from workflow.platform.errors import ServiceError
 from workflow.platform.extensions import db
+from workflow.platform.forms import show_service_error
 from workflow.platform.validation import as_id
 from workflow.states.i18n import N_
 from workflow.states.roles import ROLE_LABELS, ROLES
@@ -75,7 +76,7 @@ def create():
     try:
         person = admin_people.create_user(current_user, form.data)
     except ServiceError as error:
-        _attach(error, form)
+        show_service_error(form, error)
         return render_template("admin/user_new.html", form=form, error=error), error.status
     flash(_("%(name)s är skapad. Lägg till personens roller nedan.", name=person.display_name),
           "success")
@@ -96,7 +97,7 @@ def update(user_id: int):
     try:
         admin_people.update_user(current_user, person, form.data)
     except ServiceError as error:
-        _attach(error, form)
+        show_service_error(form, error)
         return _render_person(person, edit_form=form, error=error, status=error.status)
     if person.id == current_user.id:  # a new password ends the other sessions, not this one
         session[accounts.SESSION_GENERATION_KEY] = person.session_generation
@@ -117,7 +118,7 @@ def assign_role(user_id: int):
     try:
         admin_people.assign_role(current_user, person, fields)
     except ServiceError as error:
-        _attach(error, form, {"department_id": "scope", "unit_id": "scope"})
+        show_service_error(form, error, rename={"department_id": "scope", "unit_id": "scope"})
         return _render_person(person, role_form=form, error=error, status=error.status)
     flash(_("Rollen är tillagd."), "success")
     return redirect(url_for("admin_people.detail", user_id=person.id, _anchor="roller"))
@@ -151,7 +152,7 @@ def deactivate(user_id: int):
             successor_id=form.successor_id.data if form.disposition.data == "transfer" else None,
             end_roles=form.disposition.data == "end")
     except ServiceError as error:
-        _attach(error, form)
+        show_service_error(form, error)
         return _render_deactivate(person, tasks, form, error=error, status=error.status)
     _flash_deactivation(result)
     return redirect(url_for("admin_people.detail", user_id=person.id))
@@ -244,16 +245,6 @@ def _render_deactivate(person: User, tasks, form: DeactivateForm,
                        error: ServiceError | None = None, status: int = 200):
     return render_template("admin/user_deactivate.html", person=person, tasks=tasks, form=form,
                            error=error), status
-
-
-def _attach(error: ServiceError, form, renamed: dict[str, str] | None = None) -> None:
-    """Show a service's field errors next to the form's fields."""
-    if not isinstance(error, ValidationFailed):
-        return
-    for name, messages in error.translated_field_errors.items():
-        target = (renamed or {}).get(name, name)
-        if target in form:
-            form[target].errors = list(form[target].errors) + messages
 
 
 # ---------------------------------------------------------------- command line

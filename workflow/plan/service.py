@@ -18,7 +18,6 @@ from sqlalchemy.orm import selectinload
 
 from workflow.cases import access
 from workflow.cases import service as cases
-from workflow.cases.service import record, unit_of_work
 from workflow.models import (
     PLAN_STATUSES,
     TEXT_MAX,
@@ -32,6 +31,7 @@ from workflow.models import (
 )
 from workflow.platform.errors import NotFound, PermissionDenied, ValidationFailed
 from workflow.platform.extensions import db
+from workflow.platform.uow import record, unit_of_work
 from workflow.platform.validation import as_id
 from workflow.states import features
 from workflow.states.i18n import N_
@@ -233,14 +233,14 @@ def parked_cases(user: User, department: Department | None = None) -> list[Parke
 
 
 def get_area(user: User, area_id: Any) -> GoalArea:
-    area = db.session.get(GoalArea, int(area_id)) if _is_id(area_id) else None
+    area = db.session.get(GoalArea, key) if (key := as_id(area_id)) else None
     if area is None or area.region_id != user.region_id:
         raise NotFound(message=N_("Målområdet finns inte."))
     return area
 
 
 def get_action(user: User, action_id: Any) -> PlanAction:
-    action = db.session.get(PlanAction, int(action_id)) if _is_id(action_id) else None
+    action = db.session.get(PlanAction, key) if (key := as_id(action_id)) else None
     if action is None or action.goal_area.region_id != user.region_id:
         raise NotFound(message=N_("Insatsen finns inte."))
     return action
@@ -375,8 +375,8 @@ def _require_link(actor: User, case: Case) -> None:
 def _department(actor: User, department_id: Any) -> Department | None:
     if department_id in (None, ""):
         return None
-    department = (db.session.get(Department, int(department_id))
-                  if _is_id(department_id) else None)
+    department = (db.session.get(Department, key)
+                  if (key := as_id(department_id)) else None)
     if department is None or department.region_id != actor.region_id:
         raise ValidationFailed({"department_id": N_("Välj en förvaltning som finns.")})
     return department
@@ -469,6 +469,3 @@ def _seed_values(where: str, checks: Mapping[str, tuple[Any, int, bool]]) -> dic
     except ValidationFailed as error:
         raise PlanSeedError(f"{where}: {error.field_errors}") from None
 
-
-def _is_id(value: Any) -> bool:
-    return as_id(value) is not None

@@ -13,7 +13,8 @@ from wtforms.fields.choices import SelectChoice
 from workflow.cases.forms import ConfirmForm
 from workflow.models import PLAN_STATUSES
 from workflow.plan import service as plan
-from workflow.platform.errors import ServiceError, ValidationFailed
+from workflow.platform.errors import ServiceError
+from workflow.platform.forms import show_service_error
 
 bp = Blueprint("plan", __name__)
 
@@ -168,10 +169,7 @@ def _back(anchor: str):
 
 
 def _failed(error: ServiceError, key: str, form: FlaskForm):
-    if isinstance(error, ValidationFailed):
-        for name, messages in error.translated_field_errors.items():
-            if name in form:
-                form[name].errors = list(form[name].errors) + messages
+    show_service_error(form, error)
     return _render({key: form}, status=error.status, error=error, open_key=key)
 
 

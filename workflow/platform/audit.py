@@ -8,8 +8,9 @@ that anyway: a changed row no longer matches its hash, a deleted or inserted row
 link of the row after it. ``flask --app workflow audit-verify`` walks every chain.
 
 The hash is computed in exactly one place, :func:`_link_into_chain`, a mapper listener that
-runs for every CaseEvent the ORM inserts, so no writer can forget it; an INSERT that bypasses
-the ORM fails on the NOT NULL columns. Rows refer to their actor by id only, so erasing a
+runs for every CaseEvent the ORM inserts, so no writer can forget it (the app factory installs
+it, :func:`install`); an INSERT that bypasses the ORM, or one without the listener, fails on
+the NOT NULL columns. Rows refer to their actor by id only, so erasing a
 person's data (workflow/ops/gdpr.py) leaves every chain intact.
 
 What the chain cannot show on its own: the removal of a case's newest rows, or a chain
@@ -68,12 +69,19 @@ def row_hash(prev_hash: str, row: Any) -> str:
 
 # ---------------------------------------------------------------- writing
 
-@event.listens_for(Session, "before_flush")
+def install() -> None:
+    """Link every CaseEvent the ORM inserts into its case's chain (called by the app factory;
+    calling it again changes nothing)."""
+    for target, name, listener in ((Session, "before_flush", _start_flush),
+                                   (CaseEvent, "before_insert", _link_into_chain)):
+        if not event.contains(target, name, listener):
+            event.listen(target, name, listener)
+
+
 def _start_flush(session: Session, flush_context: Any, instances: Any) -> None:
     session.info[_TAILS_KEY] = {}
 
 
-@event.listens_for(CaseEvent, "before_insert")
 def _link_into_chain(mapper: Mapper, connection: Connection, target: CaseEvent) -> None:
     """Set ``prev_hash`` and ``hash`` just before the row is inserted, when its foreign keys
     (case, actor) are known."""

@@ -28,12 +28,30 @@ def init_app(app: Flask) -> None:
 
 
 def check_request_body() -> None:
+    _check_query()
     if request.method not in BODY_METHODS:
         return
     if request.mimetype in FORM_TYPES:
         _clean_form()
     elif request.is_json or request.path.startswith("/api/"):
         _check_json()
+
+
+def _check_query() -> None:
+    """A query parameter with a forbidden character: refused by the API (422, naming the
+    parameter), cleaned for a page (as a form is), so no search reaches the database with a
+    NUL byte (PostgreSQL refuses it)."""
+    args = request.args
+    if not any(has_control(key) or has_control(value) for key, value in args.items(multi=True)):
+        return
+    if request.path.startswith("/api/"):
+        name = next(key for key, value in args.items(multi=True)
+                    if has_control(key) or has_control(value))
+        raise ValidationFailed({clean_text(name) or "query": N_(
+            "Texten innehåller otillåtna tecken (styrtecken, NUL eller ensamma "
+            "surrogattecken).")})
+    request.args = ImmutableMultiDict(
+        [(clean_text(key), clean_text(value)) for key, value in args.items(multi=True)])
 
 
 def _clean_form() -> None:

@@ -1,18 +1,22 @@
 """Helpers the Jinja templates use to show process data in the user's language."""
 from __future__ import annotations
 
+import re
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, gettext
+from sqlalchemy import select
 
+from workflow.models import utcnow
 from workflow.platform.i18n import language, localized
 from workflow.processes.registry import process_of
 from workflow.states import Process, features
 from workflow.states.diagram import wrap
 from workflow.states.i18n import N_
-from workflow.states.roles import ROLE_LABELS
+from workflow.states.roles import ROLE_LABELS, in_menu
 from workflow.states.vocabulary import DIRECTION_FOCUS, DIRECTION_REACH, ORIGINS
 
 
@@ -36,6 +40,9 @@ DOSSIER_FIELD_LABELS = {
     "framework_name": N_("Ramavtalets namn"), "call_off_notice": N_("Avropsanmälan"),
     "checked_on": N_("Datum för kontrollen"), "answer": N_("Svar"),
     "motivation": N_("Motivering"), "who": N_("Vem"), "when": N_("När"),
+    # a follow-up report (the history's before/after of a checkpoint)
+    "actual_value": N_("Faktiskt värde"), "realised_sek": N_("Realiserad nytta"),
+    "used_as_intended": N_("Används som tänkt"), "comment": N_("Kommentar"),
     "information": N_("Vilken information hanteras?"), "personal_data": N_("Personuppgifter"),
     "sensitive_personal_data": N_("Känsliga personuppgifter"),
     "object_ids": N_("Berörda förvaltningsobjekt"), "risk_analysis": N_("Riskanalys"),
@@ -149,7 +156,54 @@ def field_value(name: str, value: Any) -> str:
     if name == "direction" and isinstance(value, dict):
         return ", ".join((vocabulary(DIRECTION_FOCUS, value.get("focus")),
                           vocabulary(DIRECTION_REACH, value.get("reach"))))
+    if name == "used_as_intended" and isinstance(value, str):
+        from workflow.follow_up.service import USE
+        return vocabulary(USE, value)
+    if isinstance(value, dict):  # a nested section: each part with its own label
+        return "; ".join(f"{field_label(key)}: {field_value(key, part)}"
+                         for key, part in value.items())
+    if isinstance(value, list):
+        if name.endswith("object_ids"):
+            return ", ".join(_object_names(value)) or "—"
+        return ", ".join(field_value(name, part) for part in value) or "—"
+    if isinstance(value, (int, float, Decimal)):
+        return sek(value) if name.endswith("_sek") else format_decimal(value)
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return format_date(date.fromisoformat(value), "medium")
     return str(value)
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _object_names(ids: list[Any]) -> list[str]:
+    """Linked förvaltningsobjekt by name (an id that no longer exists as "nr N")."""
+    from workflow.models import InfoObject
+    from workflow.platform.extensions import db
+    wanted = [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
+    names = dict(db.session.execute(select(InfoObject.id, InfoObject.name)
+                                    .where(InfoObject.id.in_(wanted))).all()) if wanted else {}
+    return [names.get(i) or gettext("nr %(id)s", id=i) for i in ids]
+
+
+def case_summary(case: Any) -> dict[str, Any] | None:
+    """What happens next on the case page: who is waiting to act (by role), with which
+    events, since when. None for a case in a final state."""
+    process = process_of(case)
+    state = process.state(case.state)
+    if state.final:
+        return None
+    events = [e for e in process.definition.events.values() if case.state in e.sources]
+    roles: list[str] = []
+    for event in events:
+        for role in event.roles_in(case.state):
+            if role not in roles:
+                roles.append(role)
+    changes = [h.at for h in case.history if h.from_state != h.to_state]
+    since = changes[-1] if changes else case.created_at
+    return {"roles": [vocabulary(ROLE_LABELS, role) for role in roles],
+            "events": [localized(e.label) for e in events], "since": since,
+            "days": max((utcnow() - since).days, 0)}
 
 
 def field_label(name: str) -> str:
@@ -212,12 +266,14 @@ def init_app(app: Flask) -> None:
         from workflow.portfolio.service import can_read
         if getattr(current_user, "is_authenticated", False):
             return {"unread_count": unread_count(current_user),
+                    "menu_roles": {a.role for a in current_user.roles},
                     "portfolio_reader": can_read(current_user),
                     "region_admin": is_region_admin(current_user),
                     # who files the anmälan av delegationsbeslut (docs/delegation.md)
                     "delegation_reader": any(a.role in READERS and a.unit_id is None
                                              for a in current_user.roles)}
-        return {"unread_count": 0, "portfolio_reader": False, "region_admin": False,
+        return {"unread_count": 0, "menu_roles": set(), "portfolio_reader": False,
+                "region_admin": False,
                 "delegation_reader": False}
     app.jinja_env.globals.update(localized=localized, language=language, wrap_label=wrap,
                                  event_label=event_label, state_name=state_name,
@@ -226,7 +282,8 @@ def init_app(app: Flask) -> None:
                                  failure_text=failure_text, percent=percent,
                                  state_label=state_label, state_plain=state_plain,
                                  process_of_case=process_of, display_names=display_names,
-                                 committee_decision=committee_decision,
+                                 committee_decision=committee_decision, in_menu=in_menu,
+                                 case_summary=case_summary,
                                  # state and event names (workflow/states/features.py)
                                  features=features)
     app.jinja_env.filters.update(

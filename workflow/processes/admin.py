@@ -3,41 +3,35 @@ on each version, and loading a new version from a YAML file.
 
 A loaded version is validated by the same validator as the files in config/processes/,
 compared with the latest version, stored in ``process_definitions`` and merged into the
-process registry. Every web worker and scheduler merges rows it has not seen yet: one cheap
-query (the newest row id) at most once per request or job, see
-:func:`workflow.processes.registry.registry`. Running cases keep the version they started on.
+process registry (workflow/processes/store.py). Running cases keep the version they started
+on.
 """
 from __future__ import annotations
 
-import logging
-import threading
-from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
 import yaml
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.exc import IntegrityError
 
 from workflow.admin import log as admin_log
 from workflow.models import Case, Department, Region, StoredProcessDefinition, User
 from workflow.platform.errors import ServiceError, translate
 from workflow.platform.extensions import db
+from workflow.platform.uow import unit_of_work
 from workflow.processes.registry import current_process, feature_problems, registry
-from workflow.states import DefinitionError, Process, ProcessDefinition, ProcessRegistry
+from workflow.processes.store import refresh_registry
+from workflow.states import DefinitionError, Process, ProcessDefinition
 from workflow.states.definition import load_definition_text
 from workflow.states.diff import DefinitionDiff, diff_definitions, event_as_dict, state_as_dict
-from workflow.states.features import FeatureProblem, check_features
+from workflow.states.features import FeatureProblem
 from workflow.states.i18n import N_
 from workflow.states.yaml_io import safe_load
 
-log = logging.getLogger("workflow.processes")
-
 MAX_SOURCE_CHARS = 200_000
-SYNC_KEY = "workflow.processes.database"
 LOG_ACTION = "process.load"
 
 
@@ -145,12 +139,11 @@ def load(actor: User | None, text: str | bytes, filename: str,
         source=candidate.source_text, filename=candidate.filename,
         loaded_by_id=actor.id if actor is not None else None)
     try:
-        db.session.add(row)
-        db.session.flush()
-        _record(actor, row, candidate)
-        db.session.commit()
+        with unit_of_work():
+            db.session.add(row)
+            db.session.flush()
+            _record(actor, row, candidate)
     except IntegrityError:  # the same version loaded at the same moment elsewhere
-        db.session.rollback()
         definition = candidate.definition
         raise DefinitionRejected(_version_problems(
             definition.name, definition.version, candidate.filename, taken=True)) from None
@@ -247,75 +240,6 @@ def _latest_definition(name: str) -> ProcessDefinition | None:
 
 def _is_loaded(name: str, version: int) -> bool:
     return any(p.version == version for p in registry().versions(name))
-
-
-# ------------------------------------------------------------------------------ the registry
-
-@dataclass
-class _SyncState:
-    """The newest ``process_definitions`` row this app has merged (rows are never deleted)."""
-
-    mark: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    table_seen: bool = False  # the table exists: the check may run in the caller's transaction
-
-
-def refresh_registry(processes: ProcessRegistry) -> None:
-    """Merge stored versions this app has not seen yet. Costs one ``max(id)`` query when
-    nothing is new. A database without the table yet (before migrating) is left alone."""
-    sync: _SyncState = current_app.extensions.setdefault(SYNC_KEY, _SyncState())
-    newest_id = func.max(StoredProcessDefinition.id)
-    try:
-        with _connection(sync) as connection:
-            newest = connection.scalar(select(newest_id)) or 0
-            sync.table_seen = True
-            if newest <= sync.mark:
-                return
-            with sync.lock:
-                rows = connection.execute(
-                    select(StoredProcessDefinition.id, StoredProcessDefinition.source,
-                           StoredProcessDefinition.filename)
-                    .where(StoredProcessDefinition.id > sync.mark)
-                    .order_by(StoredProcessDefinition.id)).all()
-                _merge_rows(processes, rows)
-                sync.mark = max([sync.mark, *(row.id for row in rows)])
-    except (OperationalError, ProgrammingError) as exc:
-        log.warning("stored process definitions not read: %s", exc.__class__.__name__)
-
-
-def _connection(sync: _SyncState) -> Any:
-    """A connection of its own, so that a missing table cannot spoil the caller's transaction;
-    once the table has been read (tables are never dropped), the session's connection if its
-    transaction is already under way (a request, after loading the user): no second
-    connection per request. An in-memory SQLite database has only the session's one."""
-    if isinstance(db.engine.pool, StaticPool):
-        return nullcontext(db.session.connection())
-    transaction = db.session().get_transaction()
-    if sync.table_seen and transaction is not None and transaction.is_active:
-        return nullcontext(db.session.connection())
-    return db.engine.connect()
-
-
-def _merge_rows(processes: ProcessRegistry, rows: list[Any]) -> None:
-    definitions = []
-    for row in rows:
-        try:
-            definition = load_definition_text(row.source, source=_row_source(row))
-        except DefinitionError as error:  # e.g. a guard since removed from the code
-            log.error("stored process definition #%s cannot be used: %s", row.id, error)
-            continue
-        # Checked when it was loaded; a feature added to the code since then is reported,
-        # but the version is kept: cases run on it (docs/process.md).
-        for found in check_features(definition):
-            log.error("stored process definition #%s: %s", row.id, found.text)
-        definitions.append(definition)
-    for clash in processes.merge(definitions):
-        log.error("%s: %s version %s is also defined elsewhere; that one is used",
-                  clash.source, clash.name, clash.version)
-
-
-def _row_source(row: Any) -> str:
-    return f"process_definitions #{row.id} ({row.filename})"
 
 
 # ------------------------------------------------------------------------------ reading

@@ -9,12 +9,13 @@ from typing import Any
 
 from flask import current_app, jsonify, request, url_for
 
-from workflow.admin.support import api_admin, api_blueprint, openapi_fragment
+from workflow.admin.support import api_admin, api_blueprint
 from workflow.platform.errors import ValidationFailed
 from workflow.processes import admin as process_admin
+from workflow.processes import schemas
 from workflow.states.i18n import N_
 from workflow.views.errors import api_error
-from workflow.views.openapi import error_responses, json_body, ref
+from workflow.views.openapi import error_responses, json_content, openapi_fragment, ref
 
 bp = api_blueprint("api_admin_processes", __name__)
 
@@ -98,7 +99,6 @@ def _rejected(rejected: process_admin.DefinitionRejected):
 @openapi_fragment
 def _openapi() -> dict[str, Any]:
     text = {"type": "string"}
-    nullable_text = {"type": ["string", "null"]}
     yaml_body = {"required": True, "description": "Processdefinitionen i YAML, samma format "
                  "som config/processes/*.yaml",
                  "content": {"application/yaml": {"schema": text},
@@ -112,76 +112,31 @@ def _openapi() -> dict[str, Any]:
             {"name": "version", "in": "path", "required": True,
              "schema": {"type": "integer", "minimum": 1}}]
     rejected = {"description": "Filen kan inte läsas in; ingenting sparades",
-                **json_body(ref("ProcessRejected"))}
-    change = {"type": "object", "properties": {"key": text, "before": {}, "after": {}}}
-    item_changes = {"type": "object", "properties": {
-        "name": text, "changes": {"type": "array", "items": change}}}
-    part = {"type": "object", "properties": {
-        "added": {"type": "array", "items": text}, "removed": {"type": "array", "items": text},
-        "changed": {"type": "array", "items": item_changes}}}
-    cases = {"type": "object", "properties": {"total": {"type": "integer"},
-                                              "running": {"type": "integer"}}}
-    summary_properties = {
-        "name": text, "version": {"type": "integer"},
-        "label": {"type": "object", "properties": {"sv": text, "en": text}},
-        "latest": {"type": "boolean"}, "origin": {"enum": ["file", "database"]},
-        "filename": text, "loaded_at": {"type": ["string", "null"], "format": "date-time"},
-        "loaded_by": nullable_text, "cases": cases}
+                **json_content(ref("ProcessRejected"))}
     return {
         "paths": {
             "/admin/processes": {
                 "get": {"summary": "Processversioner, hur många ärenden som går i varje och "
                                    "vilken version förvaltningarnas nya ärenden följer",
                         "responses": {"200": {"description": "Versionerna",
-                                              **json_body(ref("ProcessOverview"))},
+                                              **json_content(ref("ProcessOverview"))},
                                       **error_responses(401, 403)}},
                 "post": {"summary": "Läs in en ny version; den blir den senaste",
                          "parameters": [filename, base], "requestBody": yaml_body,
                          "responses": {"201": {"description": "Inläst",
-                                               **json_body(ref("ProcessDefinition"))},
+                                               **json_content(ref("ProcessDefinition"))},
                                        "422": rejected, **error_responses(401, 403, 409)}}},
             "/admin/processes/preview": {"post": {
                 "summary": "Validera en ny version och visa vad som ändras; sparar ingenting",
                 "parameters": [filename], "requestBody": yaml_body,
                 "responses": {"200": {"description": "Ändringarna mot den senaste versionen",
-                                      **json_body(ref("ProcessPreview"))},
+                                      **json_content(ref("ProcessPreview"))},
                               "422": rejected, **error_responses(401, 403)}}},
             "/admin/processes/{name}/{version}": {"get": {
                 "summary": "En version av processdefinitionen som JSON", "parameters": path,
                 "responses": {"200": {"description": "Definitionen",
-                                      **json_body(ref("ProcessDefinition"))},
+                                      **json_content(ref("ProcessDefinition"))},
                               **error_responses(401, 403, 404)}}},
         },
-        "schemas": {
-            "ProcessVersion": {"type": "object", "properties": summary_properties},
-            "ProcessOverview": {"type": "object", "properties": {
-                "process": text,
-                "current": {"type": "object", "properties": {
-                    "name": text, "version": {"type": "integer"}}},
-                "versions": {"type": "array", "items": ref("ProcessVersion")},
-                "departments": {"type": "array", "items": {"type": "object", "properties": {
-                    "id": {"type": "integer"}, "name": text, "process": text,
-                    "version": {"type": "integer"},
-                    "running": {"type": "array", "items": {"type": "object"}}}}}}},
-            "ProcessDefinition": {"type": "object", "properties": {
-                **summary_properties, "initial": text,
-                "states": {"type": "array", "items": {"type": "object"},
-                           "description": "label.sv, label.en, plain.sv, plain.en, "
-                                          "target_days, waiting_for, editors, "
-                                          "dossier_editors, visible_to, final"},
-                "events": {"type": "array", "items": {"type": "object"},
-                           "description": "label.sv, label.en, from, to, roles.<läge>, "
-                                          "guards, fields.<fält>"}}},
-            "ProcessPreview": {"type": "object", "properties": {
-                "name": text, "version": {"type": "integer"},
-                "base_version": {"type": ["integer", "null"]},
-                "diff": {"type": "object", "properties": {
-                    "old_version": {"type": ["integer", "null"]},
-                    "new_version": {"type": "integer"}, "empty": {"type": "boolean"},
-                    "process": {"type": "array", "items": change},
-                    "states": part, "events": part}}}},
-            "ProcessRejected": {"allOf": [ref("Error"), {"type": "object", "properties": {
-                "problems": {"type": "array", "items": {"type": "object", "properties": {
-                    "file": text, "entry": text, "problem": text, "fix": text}}}}}]},
-        },
+        "models": schemas.MODELS,
     }

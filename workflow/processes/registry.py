@@ -5,11 +5,15 @@ from typing import Any
 
 from flask import current_app, g
 
+from workflow.processes.store import refresh_registry
 from workflow.states import Process, ProcessDefinition, ProcessRegistry
 from workflow.states.features import Feature, FeatureProblem, check_features, escalation_feature
 from workflow.states.features import require_features as _require
 
 EXTENSION_KEY = "workflow.processes"
+# The features the loaded configuration adds (stored by the app factory, see
+# :func:`configured_features`).
+FEATURES_KEY = "workflow.processes.configured_features"
 _CHECKED = "_stored_processes_checked"
 
 
@@ -20,7 +24,6 @@ def registry() -> ProcessRegistry:
     processes = current_app.extensions[EXTENSION_KEY]
     if not g.get(_CHECKED):
         setattr(g, _CHECKED, True)
-        from workflow.processes.admin import refresh_registry
         refresh_registry(processes)
     return processes
 
@@ -38,11 +41,11 @@ def current_process() -> Process:
 def configured_features(rules: Any = None) -> tuple[Feature, ...]:
     """The features the loaded configuration adds to workflow/states/features.py: the
     escalations of config/notifications.toml name states (``rules``: the loaded
-    :class:`~workflow.notifications.service.Rules`, else the application's)."""
+    :class:`~workflow.notifications.service.Rules`; without them, what the app factory
+    stored from the application's rules)."""
     if rules is None:
-        from workflow.notifications.service import RULES_KEY
-        rules = current_app.extensions.get(RULES_KEY)
-    return (escalation_feature(rules.escalation),) if rules is not None else ()
+        return current_app.extensions.get(FEATURES_KEY, ())
+    return (escalation_feature(rules.escalation),)
 
 
 def feature_problems(definition: ProcessDefinition) -> list[FeatureProblem]:

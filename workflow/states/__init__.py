@@ -2,6 +2,10 @@
 
 Nothing here imports Flask or a database; the service layer hands in facts and gets decisions.
 """
+# The delegation order's guard, within_delegation, registers itself in GUARDS when its module
+# is imported. Importing any module of this package runs this file first, so every definition
+# loader sees it.
+from workflow.states import delegation as _delegation  # noqa: F401
 from workflow.states.definition import (
     DefinitionError,
     EventSpec,

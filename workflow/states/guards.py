@@ -270,6 +270,3 @@ def merge_target_valid(facts: Facts) -> list[Failure]:
                         N_("Ärende %(id)s är avslutat och kan inte ta emot fler idéer."),
                         {"id": facts.target.id})]
     return []
-
-
-from workflow.states import delegation as _delegation  # noqa: E402, F401  (registers within_delegation)

@@ -1,0 +1,168 @@
+"""One unit of work: a service call's changes, its history rows and its notifications are
+committed together, or nothing is.
+
+``with unit_of_work():`` commits on success and rolls back on any error; a lost race on a
+versioned row (``StaleDataError``) becomes :class:`~workflow.platform.errors.Conflict`.
+
+Units compose: a ``with unit_of_work():`` inside another one joins it, and only the outermost
+one commits. An error inside a nested unit rolls the whole unit back once it reaches the
+outermost one; if the outer code catches it and carries on, the outermost unit still rolls
+back and raises :class:`PartialWork`, so that half a change is never committed.
+
+What a unit writes besides the caller's own rows:
+
+- history rows (:func:`record`) go into the session at once, because they must be there
+  for what follows within the unit: the hash chain (workflow/platform/audit.py) links them at
+  the flush, a notification's key names the row's id, and a row that sits in
+  ``Case.history`` but not in the session makes every autoflush warn. The unit keeps the list
+  of rows it wrote (:attr:`Work.history`).
+- notifications (:func:`workflow.notifications.service.notify`) are collected, and inserted
+  in one batch just before the commit (one statement instead of one per recipient; the
+  objects ``notify`` returned are not added to the session and get no id). A notification
+  whose unique key another process wrote meanwhile is skipped, as before.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import wraps
+from typing import Any, Callable, Iterator, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import insert, inspect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from workflow.models import Case, CaseEvent, Notification, User
+from workflow.platform.errors import Conflict
+from workflow.platform.extensions import db
+
+# Where the session keeps its running unit of work (scoped sessions: one per app context).
+WORK_KEY = "workflow.platform.uow"
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class PartialWork(RuntimeError):
+    """An error inside a nested unit of work was caught, and the outer unit tried to commit
+    anyway. Everything was rolled back: a programming error, not a user's."""
+
+
+@dataclass
+class Work:
+    """What the running unit of work has collected."""
+
+    history: list[CaseEvent] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)  # of the collected notifications
+    failed: bool = False  # a nested unit ended with an error
+
+    def add_notification(self, notification: Notification) -> Notification | None:
+        """Keep ``notification`` for the commit; None if this unit already has its key."""
+        if notification.key in self.keys:
+            return None
+        self.keys.add(notification.key)
+        self.notifications.append(notification)
+        return notification
+
+    def write(self) -> None:
+        """Insert the collected notifications in one statement (executemany: no RETURNING
+        of each row's id, which would make the ORM insert them one by one). A key another
+        process wrote since it was checked makes the batch fail: then each is inserted on
+        its own, skipping those."""
+        pending, self.notifications, self.keys = self.notifications, [], set()
+        if not pending:
+            return
+        db.session.flush()  # cases and people created in this unit get their ids
+        rows = [_row(notification) for notification in pending]
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(Notification), rows)
+        except IntegrityError:
+            for row in rows:
+                try:
+                    with db.session.begin_nested():
+                        db.session.execute(insert(Notification), [row])
+                except IntegrityError:  # another process created it a moment ago
+                    continue
+
+
+def _row(notification: Notification) -> dict[str, Any]:
+    """The notification's column values as set (unset ones take their defaults)."""
+    state = inspect(notification)
+    row = {attr.key: state.dict[attr.key] for attr in state.mapper.column_attrs
+           if attr.key in state.dict}
+    if notification.user is not None:
+        row["user_id"] = notification.user.id
+    if notification.case is not None:
+        row["case_id"] = notification.case.id
+    return row
+
+
+def current() -> Work | None:
+    """The running unit of work of this session, if any."""
+    return db.session.info.get(WORK_KEY)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Work]:
+    """Commit on success; roll back on any error, turning a lost race into :class:`Conflict`.
+    Inside another unit of work, join it (see the module's description)."""
+    info = db.session.info
+    outer = info.get(WORK_KEY)
+    if outer is not None:
+        history, notifications = len(outer.history), len(outer.notifications)
+        try:
+            yield outer
+        except BaseException:
+            outer.failed = True
+            for dropped in outer.notifications[notifications:]:
+                outer.keys.discard(dropped.key)
+            del outer.history[history:], outer.notifications[notifications:]
+            raise
+        return
+    work = info[WORK_KEY] = Work()
+    try:
+        yield work
+        if work.failed:
+            raise PartialWork("a nested unit of work failed; nothing was committed")
+        work.write()
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict() from None
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        info.pop(WORK_KEY, None)
+
+
+def in_unit_of_work(function: Callable[P, R]) -> Callable[P, R]:
+    """Run each call of ``function`` in one unit of work (e.g. a scheduler job)."""
+    @wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with unit_of_work():
+            return function(*args, **kwargs)
+    return wrapper
+
+
+def record(case: Case, event: str, from_state: str | None, to_state: str, actor: User | None,
+           now: datetime, comment: str | None = None, data: dict | None = None) -> CaseEvent:
+    """Add a row to the case's history (its hash is set when it is inserted)."""
+    entry = CaseEvent(case=case, event=event, from_state=from_state, to_state=to_state,
+                      actor=actor, at=now, comment=comment, data=data or {})
+    db.session.add(entry)
+    work = current()
+    if work is not None:
+        work.history.append(entry)
+    return entry
+
+
+def local_day(moment: datetime) -> date:
+    """The calendar day of ``moment`` in the organisation's time zone (how history rows and
+    decisions are dated)."""
+    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Stockholm"
+    return moment.astimezone(ZoneInfo(zone)).date()
