@@ -55,7 +55,7 @@ translations: $(VENV)/.installed
 
 # After changing user-facing texts: extract them and merge into the English catalogue.
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract --mapping babel.cfg --keywords N_ --keywords _l \
+	$(BIN)/pybabel extract --mapping babel.cfg --keywords N_ --keywords _l --keywords lazy_gettext \
 		--no-location --sort-output --output-file $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update --input-file $(TRANSLATIONS)/messages.pot --output-dir $(TRANSLATIONS) \
 		--no-wrap --ignore-obsolete

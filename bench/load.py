@@ -144,7 +144,7 @@ def measure_throughput(url: str, workdir: Path, paths: list[str], username: str,
     try:
         ours.wait_ready("/login")
         cookies = login(ours.base, username)
-        # Warm up both workers (each builds its duplicate-hint index on its first case page).
+        # Warm up both workers (imports, templates, connections; no hint index is built).
         hammer(ours.base, paths, WARM_UP, cookies)
         pages = hammer(ours.base, paths, seconds, cookies)
         if app_has_healthz:

@@ -230,12 +230,14 @@ def _template_case(now: datetime) -> Template:
     for event, actor, data in (("to_council", "vu", {}),
                                ("prioritise", "rad", {"priority": "high"}),
                                ("approve", "fchef", {}), ("start", "vu", {}),
-                               ("go_live", "vu", {"go_live_date": now.date().isoformat()})):
+                               # in the past, so both follow-ups are due (docs/follow-up.md)
+                               ("go_live", "vu", {"go_live_date": (
+                                   now.date() - timedelta(days=400)).isoformat()})):
         cases.fire(case, event, by[actor], data)
     for months in (6, 12):
         follow_up.report(by["vu"], case, 1, months, {
             "actual_value": "10 minuter", "realised_sek": 120_000, "used_as_intended": "yes"})
-    cases.fire(case, "close", by["vu"])
+    cases.fire(case, "close", by["vu"], {"actual_cost_sek": 250_000})  # the efterkalkyl
     row = db.session.get(Dossier, case.id)
     columns = {c.key: getattr(row, c.key) for c in Dossier.__table__.columns
                if c.key not in ("case_id", "version", "updated_at")}

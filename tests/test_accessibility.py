@@ -13,7 +13,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, live_server
+from browser_support import CHROMIUM, CHROMIUM_ARGS, LOCALE, live_server
 from workflow.models import Case, Meeting, Region
 from workflow.ops.seeding import seed_demo
 from workflow.platform.extensions import db
@@ -93,11 +93,11 @@ def test_no_serious_axe_violations_on_any_page_in_swedish_or_english(make_app):
     axe = Axe()
     found: dict[str, list[str]] = {}
     with live_server(app) as url, _browser() as browser:
-        anonymous = browser.new_context(bypass_csp=True).new_page()
+        anonymous = browser.new_context(bypass_csp=True, locale=LOCALE).new_page()
         anonymous.goto(f"{url}/login")
         found["sv anonym /login"] = _violations(axe, anonymous)
         for username in VIEWERS:
-            context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+            context = browser.new_context(bypass_csp=True, locale=LOCALE, viewport={"width": 1280, "height": 900})
             page = context.new_page()
             _log_in(page, url, username)
             for language in ("sv", "en"):

@@ -36,3 +36,17 @@ def test_a_hidden_item_is_only_hidden_not_a_new_rule(app):
     client = app.test_client()
     login(client, "medarbetare")
     assert client.get("/plan").status_code == 200
+
+
+def test_an_english_browser_is_greeted_in_english_until_a_language_is_chosen(app):
+    client = app.test_client()
+    english = {"Accept-Language": "en-US,en;q=0.9"}
+    page = client.get("/cases", headers=english, follow_redirects=True).get_data(as_text=True)
+    assert "Log in to continue." in page and "Logga in för att fortsätta." not in page
+    # No preference, or Swedish first: Swedish.
+    assert "Logga in" in client.get("/login").get_data(as_text=True)
+    swedish = {"Accept-Language": "sv-SE,sv;q=0.9,en;q=0.8"}
+    assert "Logga in" in client.get("/login", headers=swedish).get_data(as_text=True)
+    # The header's choice wins over the browser.
+    client.post("/language", data={"lang": "sv", "next": "/login"})
+    assert "Logga in" in client.get("/login", headers=english).get_data(as_text=True)

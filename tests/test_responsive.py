@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from browser_support import chromium, live_server
+from browser_support import LOCALE, chromium, live_server
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ def test_every_role_main_pages_fit_phone_and_desktop_and_the_case_page_is_short(
     with live_server(demo_app) as url, chromium() as browser:
         for username, paths in JOURNEYS.items():
             for width in WIDTHS:
-                page = browser.new_page(viewport={"width": width, "height": 900})
+                page = browser.new_page(viewport={"width": width, "height": 900}, locale=LOCALE)
                 page.goto(f"{url}/login")
                 page.fill("#username", username)
                 page.fill("#password", "demo")

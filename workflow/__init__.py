@@ -90,7 +90,12 @@ def _select_locale() -> str:
     if request.path.startswith("/api/"):
         return request.accept_languages.best_match(languages) or languages[0]
     chosen = session.get("lang")
-    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    if chosen in languages:  # the language the person picked in the header
+        return chosen
+    # Until then the browser's preference, so an English browser is greeted in English;
+    # Swedish when the browser names neither.
+    return (request.accept_languages.best_match(languages)
+            or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def _init_login(app: Flask) -> None:

@@ -848,6 +848,57 @@ class MergeProposal(db.Model):
         return self.status == "pending"
 
 
+WEBHOOK_DELIVERY_STATUSES = ("pending", "delivered", "failed")
+
+
+class Webhook(db.Model):
+    """A receiver of a förvaltning's case events (docs/webhooks.md). The secret signs every
+    delivery (HMAC-SHA256), so it is kept as given; it is shown once, when it is registered.
+    A webhook is deactivated, never deleted: its deliveries stay as the record."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    deactivated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    department: Mapped[Department] = relationship()
+
+
+class WebhookDelivery(db.Model):
+    """One case event for one webhook: written in the event's own transaction, sent by the
+    scheduler (``deliver_webhooks``), retried with back-off until delivered or failed."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("case_history.id"))
+    event: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_status_code: Mapped[Optional[int]]
+    last_error: Mapped[Optional[str]] = mapped_column(String(200))
+    delivered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    webhook: Mapped[Webhook] = relationship()
+    case: Mapped[Case] = relationship()
+    case_event: Mapped[CaseEvent] = relationship()
+
+
 class AppendOnlyViolation(RuntimeError):
     pass
 

@@ -10,7 +10,9 @@ the numbers; the renderers turn it into SVG markup:
   categories (the direction balance: actual shares against target shares).
 
 Every SVG has ``role="img"``, a ``<title>`` and a ``<desc>`` named by ``aria-labelledby``, a
-viewBox and no fixed size (it scales with its container), no scripts and no ``style``
+viewBox with its natural size as width and height (the stylesheet scales an ordinary chart to
+its column; a wide one keeps its size and scrolls in its region, so text stays legible), no
+scripts and no ``style``
 attributes (the content-security policy has no 'unsafe-inline'; presentation attributes are
 fine). Text is dark on white; series and categories differ by pattern as well as colour and
 every value is written out. All text passes through :func:`_xml` (escaped, control characters
@@ -313,8 +315,12 @@ def _summary(chart: Chart, fmt: Formatter) -> str:
 def _svg(chart: Chart, kind: str, width: float, height: float, body: list[str],
          fmt: Formatter, count: int) -> str:
     slug = chart.slug
+    # A chart wider than the usual 640 units (many months or categories) keeps its own width
+    # (the width attribute) and scrolls inside its region rather than shrinking its text.
+    wide = " chart-wide" if width > WIDTH else ""
     return "\n".join([
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg chart-{kind}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg chart-{kind}{wide}" '
+        f'width="{_n(width)}" height="{_n(height)}" '
         f'viewBox="0 0 {_n(width)} {_n(height)}" role="img" focusable="false" '
         f'aria-labelledby="{slug}-title {slug}-desc">',
         f'<title id="{slug}-title">{_xml(chart.title)}</title>',

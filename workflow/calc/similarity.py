@@ -18,9 +18,9 @@ stemmer live in this module.
 
 Cost: building an index is linear in the text, and a query touches only the postings of its
 own features. 3 000 cases (title and need) build in about a quarter of a second and a query
-takes milliseconds. At 10 000 cases a build takes about a second, so the service keeps the
-last :class:`Index` with the texts it was built from and rebuilds only when they differ
-(workflow/similar/service.py).
+takes milliseconds. At 10 000 cases a build takes about a second, so the service no longer
+indexes the region: the database's text search picks at most 50 candidates and only those are
+indexed here, per question (workflow/similar/service.py).
 """
 from __future__ import annotations
 

@@ -196,3 +196,30 @@ def for_process(states: tuple[str, ...], events: tuple[str, ...]) -> list[type[B
 MODELS: list[type[BaseModel]] = [TokenRequest, Token, Me, ItemList, CaseCreate, CaseUpdate,
                                   AnonymousReceipt, MergeProposal, MergeProposalList,
                                   MergeDecline]
+
+
+# ---------------------------------------------------------------- comments (cases/comments_api.py)
+
+class CommentCreate(Request):
+    body: Annotated[str, Field(min_length=1, max_length=TEXT_MAX)]
+
+
+class CommentAuthor(Answer):
+    id: int = None
+    display_name: str = None
+
+
+class CaseComment(Answer):
+    id: int = None
+    case_id: int = None
+    author: CommentAuthor | None = None
+    body: str = None
+    created_at: datetime = None
+
+
+class CaseCommentList(Answer):
+    items: list[CaseComment] = None
+
+
+COMMENT_MODELS: list[type[BaseModel]] = [CommentCreate, CommentAuthor, CaseComment,
+                                         CaseCommentList]

@@ -274,6 +274,15 @@ def recent(user: User, limit: int = 50) -> list[Notification]:
     return list(db.session.scalars(query))
 
 
+def get_notification(user: User, notification_id: int) -> Notification:
+    """One of the user's own notifications; NotFound for anyone else's (the API's 404)."""
+    from workflow.platform.errors import NotFound
+    row = db.session.get(Notification, notification_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound(message=N_("Aviseringen finns inte."))
+    return row
+
+
 def mark_read(user: User, notification_id: int | None = None, now: datetime | None = None) -> int:
     query = select(Notification).where(Notification.user_id == user.id,
                                        Notification.read_at.is_(None))

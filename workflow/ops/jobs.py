@@ -247,6 +247,13 @@ def _render(mail, notification: Notification, bundled: list[Notification]):
     return mail.render_notification(notification)
 
 
+def deliver_webhooks(now: datetime) -> int:
+    """POST the due webhook deliveries, signed; a failure is retried with back-off
+    (workflow/webhooks/service.py, docs/webhooks.md). Returns how many were delivered."""
+    from workflow.webhooks import service as webhooks
+    return webhooks.deliver_due(now)
+
+
 def meeting_reminders(now: datetime) -> int:
     """Before each meeting, its attendees get the agenda (once)."""
     from workflow.meetings import service as meetings
@@ -290,6 +297,7 @@ def register_anonymous_ideas(now: datetime, rng: random.Random | None = None) ->
 SCHEDULE: dict[str, JobSpec] = {job.name: job for job in (
     JobSpec("register_anonymous_ideas", register_anonymous_ideas, every_minutes=60),
     JobSpec("deliver_email", deliver_email, every_minutes=1),
+    JobSpec("deliver_webhooks", deliver_webhooks, every_minutes=1),
     JobSpec("overdue_scan", overdue_scan, every_minutes=60),
     JobSpec("benefit_checkpoints", benefit_checkpoints, every_minutes=6 * 60),
     JobSpec("annual_review", annual_review, every_minutes=24 * 60),

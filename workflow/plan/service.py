@@ -199,6 +199,11 @@ def area_scopes(user: User, departments: Sequence[Department] | None = None,
                      if can_manage(user, d.id)]
 
 
+def area_view(user: User, area: GoalArea) -> AreaView:
+    """One goal area as the plan shows it to ``user`` (the API's answer after a change)."""
+    return _area_view(user, area)
+
+
 def _area_view(user: User, area: GoalArea) -> AreaView:
     editable = can_manage(user, area.department_id)
     linkable = may_link_in(user, area.department_id)

@@ -158,7 +158,22 @@ def record(case: Case, event: str, from_state: str | None, to_state: str, actor:
     work = current()
     if work is not None:
         work.history.append(entry)
+    for listener in RECORD_LISTENERS:
+        listener(entry)
     return entry
+
+
+# Called with each history row :func:`record` adds, before it returns: what a listener writes
+# joins the same transaction, so a rolled-back event leaves none of it (e.g. the webhooks'
+# deliveries, workflow/webhooks/service.py). Registered with :func:`on_record`.
+RECORD_LISTENERS: list[Callable[[CaseEvent], None]] = []
+
+
+def on_record(listener: Callable[[CaseEvent], None]) -> Callable[[CaseEvent], None]:
+    """Call ``listener`` with every history row from now on (once, however often added)."""
+    if listener not in RECORD_LISTENERS:
+        RECORD_LISTENERS.append(listener)
+    return listener
 
 
 def local_day(moment: datetime) -> date:

@@ -6,25 +6,30 @@ can support an existing idea instead of filing it again.
 
 Who sees what: every case in the open pipeline is a candidate, whoever may open it. Drafts
 (only their author sees them) and ideas in the anonymous direct channel (only the management
-sees them) are never candidates; they are not even part of the index, so their words cannot
-shape the scores. Titles of candidates are shown to everyone logged in; the need text and a
-link only to those who may open the case (:func:`access.can_view`).
+sees them) are never candidates, and their words cannot shape the scores. Titles of
+candidates are shown to everyone logged in; the need text and a link only to those who may
+open the case (:func:`access.can_view`).
 
-The index is rebuilt whenever the hintable cases' texts change (see :func:`region_index`),
-so it is never stale.
+No worker keeps an index (issue 14 item 1): each question goes to the database's own text
+search, which the database keeps current with every insert, change and deletion
+(migration 0021): PostgreSQL's full-text search with the ``swedish`` configuration over the
+generated column ``cases.search``, SQLite's FTS5 table ``cases_fts``. It finds the
+:data:`CANDIDATES` hintable cases of the region that share most with the idea, and
+:mod:`workflow.calc.similarity` ranks just those (Swedish stems, character n-grams of
+compounds, cosine), so a hint's score means what it meant before. See :func:`ranked_ids`.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
-from sqlalchemy import func, select
+from flask import Flask
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import joinedload
 
-from workflow.calc.similarity import Index, build_index
+from workflow.calc.similarity import STOPWORDS, build_index, stem, words
 from workflow.cases import access
 from workflow.models import Case, Department, User
 from workflow.platform.extensions import db
@@ -40,8 +45,11 @@ MIN_SCORE = 0.1
 NEED_EXCERPT = 240
 PAIRS_PATH = PROJECT_ROOT / "seeds" / "similar_pairs.yaml"
 CASES_PATH = PROJECT_ROOT / "seeds" / "cases.yaml"
-INDEX_CACHE_KEY = "workflow.similar.indexes"  # app.extensions: region id -> _BuiltIndex
-RANKINGS_KEPT = 10_000  # per index; then they are forgotten and asked again
+# How many cases the database's text search hands on to be ranked in Python.
+CANDIDATES = 50
+# Query terms: at most this many distinct word prefixes, the shortest prefix kept whole.
+MAX_TERMS = 64
+MIN_PREFIX = 3
 
 
 @dataclass(frozen=True)
@@ -64,8 +72,8 @@ def similar_cases(user: User, title: str, need: str = "", exclude_case_id: int |
     """The cases in ``user``'s region most like ``title`` and ``need``, best first."""
     if not (title or "").strip() and not (need or "").strip():
         return []
-    ranked = _built_index(user.region_id).most_similar(title or "", need or "", limit,
-                                                       exclude_case_id, min_score)
+    ranked = ranked_ids(user.region_id, title or "", need or "", limit, exclude_case_id,
+                        min_score)
     # The hinted cases with their units and förvaltningar in one query, not three per hint.
     found = {case.id: case for case in db.session.scalars(
         select(Case).where(Case.id.in_([case_id for case_id, _score in ranked]))
@@ -79,54 +87,95 @@ def similar_to_case(user: User, case: Case, limit: int = LIMIT) -> list[SimilarC
                          limit=limit)
 
 
-@dataclass(frozen=True)
-class _BuiltIndex:
-    fingerprint: tuple
-    rows: tuple[tuple[int, str, str], ...]
-    index: Index
-    # Rankings already made on this index (a case page asks the same question every time
-    # it is shown): the same question on the same index has the same answer.
-    ranked: dict[tuple, list[tuple[int, float]]] = field(default_factory=dict)
+def ranked_ids(region_id: int, title: str, need: str = "", limit: int = LIMIT,
+               exclude: int | None = None, min_score: float = MIN_SCORE
+               ) -> list[tuple[int, float]]:
+    """The hintable cases of the region most like ``title``/``need`` as ``(id, score)``, best
+    first, never ``exclude``.
 
-    def most_similar(self, title: str, need: str, limit: int, exclude: int | None,
-                     min_score: float) -> list[tuple[int, float]]:
-        question = (title, need, limit, exclude, min_score)
-        if question not in self.ranked:
-            if len(self.ranked) >= RANKINGS_KEPT:
-                self.ranked.clear()
-            self.ranked[question] = self.index.most_similar(title, need, limit, exclude,
-                                                            min_score)
-        return list(self.ranked[question])
+    Two steps, neither kept between requests: the database's text index finds the
+    :data:`CANDIDATES` hintable cases that share most words (or word prefixes) with the idea,
+    ranked by its own measure (PostgreSQL ``ts_rank``, the title weighing more; SQLite
+    ``bm25`` with the title weighing 2.5 times the need); then
+    :func:`workflow.calc.similarity.build_index` ranks those few in Python as the hints always
+    have (Swedish stems, n-grams of compounds, cosine over TF-IDF, the candidates being the
+    collection), and those below ``min_score`` are left out. Only hintable cases are ever
+    read, so drafts and the direct channel cannot shape the scores (SQLite's bm25 weighs
+    words by how many cases of all states have them, which only decides who is a candidate).
+
+    Why SQLite's words are prefixes: FTS5 has no Swedish stemmer, and writing stemmed text
+    into the index from Python would leave it wrong after every write that bypasses the ORM
+    (bulk inserts, SQL in migrations, a restore); so the triggers index the plain words and
+    the query asks for :func:`query_prefixes`."""
+    if not (title or "").strip() and not (need or "").strip():
+        return []
+    rows = _candidates(region_id, title, need, exclude)
+    return build_index(rows).most_similar(title, need, limit, exclude, min_score)
 
 
-def region_index(region_id: int) -> Index:
-    """The index over every hintable case in the region (not drafts, not direct)."""
-    return _built_index(region_id).index
+def query_prefixes(title: str, need: str = "") -> list[str]:
+    """The words of the idea as prefixes for the text index, title first: each word that is
+    not a stopword, cut to what it shares with its Swedish stem (``nycklarna`` → ``nyckl``,
+    ``nyckel`` → ``nyck``, ``brukaren`` → ``bruk``), so that a prefix search finds the other
+    inflections and compounds that start with it, which a database without a Swedish
+    stemmer (SQLite) would otherwise miss."""
+    found: dict[str, None] = {}
+    for word in words(f"{title} {need}"):
+        if len(word) < 2 or word in STOPWORDS:
+            continue
+        stemmed = stem(word)
+        shared = 0
+        while shared < min(len(word), len(stemmed)) and word[shared] == stemmed[shared]:
+            shared += 1
+        found.setdefault(word[:shared] if shared >= MIN_PREFIX else word, None)
+        if len(found) >= MAX_TERMS:
+            break
+    return list(found)
 
 
-def _built_index(region_id: int) -> _BuiltIndex:
-    """Building the index (tokens, stems, weights) takes seconds at 10 000 cases
-    (bench/README.md), so the index last built for each region is kept with the rows it was
-    built from. A cheap fingerprint of the hintable cases (how many, the sum of their ids and
-    of their versions, which every change of a case raises) tells whether anything changed;
-    if so the texts are read and compared, and only different texts rebuild the index."""
-    hintable = (select(Case.id, Case.title, Case.need)
-                .join(Department, Case.department_id == Department.id)
-                .where(Department.region_id == region_id, Case.state.not_in(HIDDEN_STATES)))
-    fingerprint = tuple(db.session.execute(hintable.with_only_columns(
-        func.count(), func.sum(Case.id), func.sum(Case.version))).one())
-    kept: dict[int, _BuiltIndex] = current_app.extensions.setdefault(INDEX_CACHE_KEY, {})
-    cached = kept.get(region_id)
-    if cached is not None and cached.fingerprint == fingerprint:
-        return cached
-    rows = tuple((row.id, row.title, row.need)
-                 for row in db.session.execute(hintable.order_by(Case.id)))
-    if cached is not None and cached.rows == rows:
-        built = _BuiltIndex(fingerprint, rows, cached.index, cached.ranked)
+def _candidates(region_id: int, title: str, need: str, exclude: int | None
+                ) -> list[tuple[int, str, str]]:
+    prefixes = query_prefixes(title, need)
+    if not prefixes:
+        return []
+    params = {"region": region_id, "exclude": exclude if exclude is not None else -1,
+              "hidden": list(HIDDEN_STATES), "limit": CANDIDATES}
+    if db.session.get_bind().dialect.name == "postgresql":
+        statement = _PG_CANDIDATES
+        params.update(text=f"{title} {need}",
+                      prefixes=" | ".join(f"{p}:*" for p in prefixes))
     else:
-        built = _BuiltIndex(fingerprint, rows, build_index(rows))
-    kept[region_id] = built
-    return built
+        statement = _SQLITE_CANDIDATES
+        params["match"] = " OR ".join(f'"{p}"*' for p in prefixes)
+    return [(row.id, row.title, row.need) for row in db.session.execute(statement, params)]
+
+
+# Hintable: the region's cases outside the hidden states, the case itself excluded. Every
+# value is a bound parameter; the statements are constant text.
+_SQLITE_CANDIDATES = text("""
+    SELECT c.id, c.title, c.need FROM cases_fts JOIN cases c ON c.id = cases_fts.rowid
+    JOIN departments d ON d.id = c.department_id
+    WHERE d.region_id = :region AND c.state NOT IN :hidden AND c.id <> :exclude
+      AND cases_fts MATCH :match
+    ORDER BY bm25(cases_fts, 2.5, 1.0), c.id LIMIT :limit
+""").bindparams(bindparam("hidden", expanding=True))
+
+
+# The idea's Swedish lexemes (plainto_tsquery joins them with AND; here they are OR'ed) and
+# the prefixes of its words: a case sharing any of them is a candidate. MATERIALIZED: the query
+# is made once, also in the generic plan of a prepared statement (psycopg prepares a statement
+# run five times), which would otherwise make it again for every row. ts_rank, not
+# ts_rank_cd: cover density cost 16 times as much at 16 000 cases and ranked no better.
+_PG_CANDIDATES = text("""
+    WITH q AS MATERIALIZED (SELECT
+        replace(plainto_tsquery('swedish', :text)::text, ' & ', ' | ')::tsquery
+        || to_tsquery('simple', :prefixes) AS query)
+    SELECT c.id, c.title, c.need FROM cases c CROSS JOIN q
+    JOIN departments d ON d.id = c.department_id
+    WHERE d.region_id = :region AND c.state NOT IN :hidden AND c.id <> :exclude
+      AND c.search @@ q.query
+    ORDER BY ts_rank(c.search, q.query) DESC, c.id LIMIT :limit
+""").bindparams(bindparam("hidden", expanding=True))
 
 
 def _record(user: User, case: Case, score: float) -> SimilarCase:
@@ -151,7 +200,7 @@ def measure_precision(app: Flask, pairs_path: Path = PAIRS_PATH,
     Needs a database with the demo seeded (position n in ``cases_path`` is the case with the
     n-th lowest id; titles are checked when ``cases_path`` is given); seeds nothing itself.
     Each labelled case with a hintable partner, and each fresh query, asks for hints exactly
-    as the pages do (same index, same ``MIN_SCORE``). Returned figures:
+    as the pages do (same search, same ``MIN_SCORE``). Returned figures:
 
     * ``precision_at_1``: share of queries whose first hint is a labelled match;
     * ``hit_rate_at_3``: share of queries with a labelled match among the first ``k`` hints;
@@ -166,8 +215,10 @@ def measure_precision(app: Flask, pairs_path: Path = PAIRS_PATH,
         cases = list(db.session.scalars(select(Case).order_by(Case.id)))
         _check_seeded(cases, labels, cases_path)
         case_at = {n: cases[n - 1] for n in range(1, len(cases) + 1)}
-        index = region_index(cases[0].department.region_id)
-        hintable = set(index.ids)
+        region_id = cases[0].department.region_id
+        hintable = set(db.session.scalars(
+            select(Case.id).join(Department, Case.department_id == Department.id)
+            .where(Department.region_id == region_id, Case.state.not_in(HIDDEN_STATES))))
         queries = _pair_queries(labels.get("similar", []), case_at, hintable)
         queries += [(f"query {n}", q["title"], q.get("need", ""), None,
                      {case_at[p].id for p in q["expect"]} & hintable)
@@ -176,11 +227,12 @@ def measure_precision(app: Flask, pairs_path: Path = PAIRS_PATH,
         for name, title, need, exclude, relevant in queries:
             if not relevant:
                 continue
-            found = [i for i, _ in index.most_similar(title, need, limit=k, exclude=exclude,
-                                                      min_score=MIN_SCORE)]
+            found = [i for i, _ in ranked_ids(region_id, title, need, limit=k,
+                                              exclude=exclude, min_score=MIN_SCORE)]
             sets["pairs" if name.startswith("case") else "queries"].append(
                 {"name": name, "found": found, "relevant": relevant})
-        distinct = _distinct_hits(labels.get("distinct", []), case_at, hintable, index, k)
+        distinct = _distinct_hits(labels.get("distinct", []), case_at, hintable, region_id,
+                                  k)
     result = _figures([r for rows in sets.values() for r in rows])
     result.update(distinct)
     result["sets"] = {name: _figures(rows) for name, rows in sorted(sets.items())}
@@ -223,7 +275,7 @@ def _pair_queries(pairs: list[dict[str, Any]], case_at: dict[int, Case],
 
 
 def _distinct_hits(pairs: list[dict[str, Any]], case_at: dict[int, Case], hintable: set[int],
-                   index: Index, k: int) -> dict[str, Any]:
+                   region_id: int, k: int) -> dict[str, Any]:
     checked = hits = 0
     for pair in pairs:
         for asking, other in ((pair["a"], pair["b"]), (pair["b"], pair["a"])):
@@ -231,8 +283,8 @@ def _distinct_hits(pairs: list[dict[str, Any]], case_at: dict[int, Case], hintab
             if other_id not in hintable:
                 continue
             checked += 1
-            found = [i for i, _ in index.most_similar(case.title, case.need or "", limit=k,
-                                                      exclude=case.id, min_score=MIN_SCORE)]
+            found = [i for i, _ in ranked_ids(region_id, case.title, case.need or "",
+                                              limit=k, exclude=case.id, min_score=MIN_SCORE)]
             hits += other_id in found
     return {"distinct_checked": checked, "distinct_in_top_3": hits}
 

@@ -11,10 +11,10 @@ from functools import lru_cache
 
 from workflow.states.definition import ProcessDefinition
 
-BOX_W, BOX_H = 124, 52
+BOX_W, BOX_H = 164, 52  # wide enough for "digitaliseringsavdelningen" at 11-12 px
 GAP_X, GAP_Y = 26, 22
 MARGIN = 10
-CHARS_PER_LINE = 18
+CHARS_PER_LINE = 24
 
 
 @dataclass(frozen=True)

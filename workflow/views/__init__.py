@@ -48,6 +48,8 @@ def register_blueprints(app: Flask) -> None:
     from workflow.processes import web as admin_processes
     from workflow.similar import web as similar
     from workflow.views import errors, health
+    from workflow.webhooks import api as api_admin_webhooks
+    from workflow.webhooks import web as admin_webhooks
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(cases.bp)
@@ -75,5 +77,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_delegation.admin_bp)
     app.register_blueprint(merging.bp)
     app.register_blueprint(api_merging.bp)
+    # The API twins of the plan, comments, notifications, portfolio and exports
+    # (docs/api.md).
+    from workflow.cases import comments_api as api_comments
+    from workflow.exports import api as api_exports
+    from workflow.notifications import api as api_notifications
+    from workflow.plan import api as api_plan
+    from workflow.portfolio import api as api_portfolio
+    for twin in (api_comments, api_plan, api_notifications, api_portfolio, api_exports):
+        app.register_blueprint(twin.bp)
+    app.register_blueprint(admin_webhooks.bp)
+    app.register_blueprint(api_admin_webhooks.bp)
     app.register_blueprint(health.bp)
     errors.register(app)

@@ -1,0 +1,1 @@
+"""Webhooks: a förvaltning's case events delivered as signed JSON (docs/webhooks.md)."""
