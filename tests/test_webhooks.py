@@ -377,3 +377,18 @@ def test_the_list_filters_by_forvaltning_and_refuses_a_bad_one(app):
                       headers=headers).get_json()["items"] == []
     bad = client.get("/api/v1/admin/webhooks?department_id=x", headers=headers)
     assert bad.status_code == 422 and "department_id" in bad.get_json()["fields"]
+
+
+def test_erasing_a_person_scrubs_their_name_from_the_webhook_payloads(ctx, receiver):
+    """GDPR erasure (workflow/ops/gdpr.py) leaves no name in a stored payload."""
+    from workflow.ops import gdpr
+    register(receiver.url)
+    sender = user("medarbetare")
+    name = sender.display_name
+    case = new_draft()
+    cases.fire(case, "submit", sender, {})
+    assert jobs.run_job("deliver_webhooks", NOW) == 2
+    gdpr.erase(sender)
+    db.session.expire_all()
+    stored = json.dumps([d.payload for d in deliveries()], ensure_ascii=False)
+    assert name not in stored and gdpr.ERASED_NAME in stored

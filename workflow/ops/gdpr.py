@@ -46,6 +46,7 @@ from workflow.models import (
     RoleAssignment,
     Score,
     User,
+    WebhookDelivery,
     utcnow,
 )
 from workflow.platform.errors import NotFound
@@ -134,6 +135,7 @@ def erase(user: User, now: datetime | None = None) -> str:
     with unit_of_work():
         removed = _delete_personal_rows(user.id)
         removed["api_tokens_revoked"] = _revoke_tokens(user.id, now)
+        removed["webhook_payloads_scrubbed"] = _scrub_webhook_payloads(user.id)
         db.session.expire(user)  # its role assignments are gone
         _make_tombstone(user)
         admin_log.record(None, "user.erase", user, region_id=user.region_id,
@@ -152,6 +154,26 @@ def _delete_personal_rows(user_id: int) -> dict[str, int]:
             select(func.count()).select_from(model).where(column == user_id)) or 0
         db.session.execute(delete(model).where(column == user_id))
     return counts
+
+
+def _scrub_webhook_payloads(user_id: int) -> int:
+    """Webhook payloads (docs/webhooks.md) name the case's author and the event's actor as
+    written when the event happened: those names become the tombstone's, in deliveries sent
+    or still waiting. Returns how many payloads changed."""
+    rows = db.session.execute(
+        select(WebhookDelivery, Case.author_id, CaseEvent.actor_id)
+        .join(Case, Case.id == WebhookDelivery.case_id)
+        .join(CaseEvent, CaseEvent.id == WebhookDelivery.event_id)
+        .where((Case.author_id == user_id) | (CaseEvent.actor_id == user_id))).all()
+    for delivery, author_id, actor_id in rows:
+        payload = dict(delivery.payload or {})
+        if author_id == user_id and isinstance(payload.get("case"), dict) \
+                and payload["case"].get("author"):
+            payload["case"] = {**payload["case"], "author": ERASED_NAME}
+        if actor_id == user_id and payload.get("actor"):
+            payload["actor"] = ERASED_NAME
+        delivery.payload = payload
+    return len(rows)
 
 
 def _revoke_tokens(user_id: int, now: datetime) -> int:
