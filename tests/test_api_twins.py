@@ -12,11 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from factories import department
+from factories import department, meeting
 from helpers import api_headers, case_in, login, new_draft, user
+from workflow.meetings import service as meetings
+from workflow.memo import service as memo
 from workflow.notifications import service as notifications
+from workflow.organisation import admin as organisation
 from workflow.plan import service as plan
 from workflow.portfolio import service as portfolio
+from workflow.similar import service as similar
 
 ROOT = Path(__file__).resolve().parent.parent
 EN = {"Accept-Language": "en"}
@@ -264,7 +268,17 @@ def test_every_twin_is_in_the_openapi_document(client):
                          ("/portfolio", "get"), ("/exports/cases", "get"),
                          ("/exports/dossiers", "get"), ("/delegation/decisions", "get"),
                          ("/cases/{case_id}/follow-up", "get"),
-                         ("/cases/{case_id}/follow-up/{benefit_number}/{months}", "put")]:
+                         ("/cases/{case_id}/follow-up/{benefit_number}/{months}", "put"),
+                         ("/meetings/{meeting_id}/attendance", "put"),
+                         ("/meetings/{meeting_id}/items/{item_id}/move", "post"),
+                         ("/cases/{case_id}/memo", "get"), ("/cases/{case_id}/memo", "put"),
+                         ("/admin/region/public-page", "put"),
+                         ("/admin/departments/{department_id}/maturity", "post"),
+                         ("/admin/departments/{department_id}/maturity/{assessment_id}",
+                          "delete"),
+                         ("/admin/departments/{department_id}/dimios", "post"),
+                         ("/admin/departments/{department_id}/dimios/{round_id}", "delete"),
+                         ("/similar", "get")]:
         assert method in paths.get(path, {}), (method, path)
 
 
@@ -296,3 +310,224 @@ def test_every_post_route_of_the_web_is_in_the_table_with_its_twin_or_a_reason(a
             if path not in documented:
                 wrong.append((rule.endpoint, path))
     assert missing == [] and unexplained == [] and wrong == []
+
+
+# ---------------------------------------------------------------- the twins added last
+
+def test_meeting_attendance_and_agenda_order_as_on_the_meeting_page(app, client):
+    with app.app_context():
+        first, second = case_in("council").id, case_in("council").id
+        held = meeting()
+        meeting_id, attendees = held.id, [a.user_id for a in held.attendees]
+        items = [i.id for i in held.items]
+    rad = headers(client, "rad")
+    present = client.put(f"/api/v1/meetings/{meeting_id}/attendance", headers=rad,
+                         json={"present": attendees[:1]})
+    assert present.status_code == 200
+    assert {a["user_id"]: a["present"] for a in present.get_json()["attendees"]} == {
+        user_id: user_id == attendees[0] for user_id in attendees}
+    with app.app_context():
+        assert {a.user_id for a in meetings.get_meeting(user("rad"), meeting_id).attendees
+                if a.present} == {attendees[0]}
+
+    moved = client.post(f"/api/v1/meetings/{meeting_id}/items/{items[1]}/move", headers=rad,
+                        json={"direction": "up"})
+    assert moved.status_code == 200
+    assert [i["case_id"] for i in moved.get_json()["items"]] == [second, first]
+    page = login(app.test_client(), "rad").get(f"/meetings/{meeting_id}").get_data(as_text=True)
+    assert page.index(f"/cases/{second}") < page.index(f"/cases/{first}")
+
+    # The page's rules: 401, 404 for who may not see the meeting, 403 for who may not lead
+    # it, 422 in Swedish or English, 409 once the minutes are adjusted.
+    assert client.put(f"/api/v1/meetings/{meeting_id}/attendance",
+                      json={"present": []}).status_code == 401
+    assert client.post(f"/api/v1/meetings/{meeting_id}/items/{items[0]}/move",
+                       json={"direction": "up"}).status_code == 401
+    outsider = headers(client, "chef.soder")
+    assert client.put(f"/api/v1/meetings/{meeting_id}/attendance", headers=outsider,
+                      json={"present": []}).status_code == 404
+    member = next(name for name in ("fchef", "vu", "ledning") if _sees(app, name, meeting_id))
+    refused = client.put(f"/api/v1/meetings/{meeting_id}/attendance",
+                         headers=headers(client, member), json={"present": []})
+    assert refused.status_code == 403
+    assert client.post(f"/api/v1/meetings/{meeting_id}/items/{items[0]}/move",
+                       headers=headers(client, member),
+                       json={"direction": "down"}).status_code == 403
+    bad = client.put(f"/api/v1/meetings/{meeting_id}/attendance", headers=rad,
+                     json={"present": [99999]})
+    assert bad.status_code == 422 and bad.get_json()["fields"] == {
+        "present": ["Välj bland mötets deltagare."]}
+    english = client.put(f"/api/v1/meetings/{meeting_id}/attendance", headers={**rad, **EN},
+                         json={"present": "alla"})
+    assert english.get_json()["fields"]["present"] == ["Choose among the meeting's attendees."]
+    sideways = client.post(f"/api/v1/meetings/{meeting_id}/items/{items[0]}/move", headers=rad,
+                           json={"direction": "sideways"})
+    assert sideways.status_code == 422 and "direction" in sideways.get_json()["fields"]
+    assert client.post(f"/api/v1/meetings/{meeting_id}/items/99999/move", headers=rad,
+                       json={"direction": "up"}).status_code == 404
+    with app.app_context():
+        meetings.adjust(user("rad"), meetings.get_meeting(user("rad"), meeting_id))
+    assert client.put(f"/api/v1/meetings/{meeting_id}/attendance", headers=rad,
+                      json={"present": []}).status_code == 409
+    assert client.post(f"/api/v1/meetings/{meeting_id}/items/{items[0]}/move", headers=rad,
+                       json={"direction": "down"}).status_code == 409
+
+
+def _sees(app, username: str, meeting_id: int) -> bool:
+    with app.app_context():
+        found = user(username)
+        return found is not None and meetings.can_view(
+            found, meetings.get_meeting(user("rad"), meeting_id)) and not meetings.can_lead(
+            found, meetings.get_meeting(user("rad"), meeting_id))
+
+
+def test_the_memo_is_read_and_written_as_on_its_page(app, client):
+    with app.app_context():
+        case_id = case_in("management").id
+    vu = headers(client, "vu")
+    empty = client.get(f"/api/v1/cases/{case_id}/memo", headers=vu).get_json()
+    assert empty["version"] == 0 and empty["editable"] is True
+    assert [s["key"] for s in empty["sections"]] == list(memo.HEADINGS)
+    saved = client.put(f"/api/v1/cases/{case_id}/memo", headers=vu, json={
+        "version": 0, "proposal": "  Socialnämnden beslutar att införa digitala lås.  "})
+    assert saved.status_code == 200 and saved.get_json()["version"] == 1
+    assert saved.get_json()["texts"]["proposal"] == (
+        "Socialnämnden beslutar att införa digitala lås.")
+    read = client.get(f"/api/v1/cases/{case_id}/memo", headers=headers(client, "rad")).get_json()
+    assert read["editable"] is False
+    with app.test_request_context():
+        document = memo.memo_document(db_case(case_id))
+        assert read["sections"] == [
+            {"key": s.key, "heading": s.heading, "text": s.text,
+             "paragraphs": list(s.paragraphs),
+             "rows": [{"label": r.label, "value": r.value} for r in s.rows]}
+            for s in document.sections]
+    page = login(app.test_client(), "rad").get(f"/cases/{case_id}/memo").get_data(as_text=True)
+    assert "Socialnämnden beslutar att införa digitala lås." in page
+
+    assert client.get(f"/api/v1/cases/{case_id}/memo").status_code == 401
+    assert client.put(f"/api/v1/cases/{case_id}/memo", json={"version": 1}).status_code == 401
+    assert client.put(f"/api/v1/cases/{case_id}/memo", headers=headers(client, "rad"),
+                      json={"version": 1, "summary": "Nej."}).status_code == 403
+    lars = headers(client, "lars")  # staff in another unit: the case is not there for him
+    assert client.get(f"/api/v1/cases/{case_id}/memo", headers=lars).status_code == 404
+    assert client.put(f"/api/v1/cases/{case_id}/memo", headers=lars,
+                      json={"version": 1}).status_code == 404
+    stale = client.put(f"/api/v1/cases/{case_id}/memo", headers=vu,
+                       json={"version": 0, "summary": "Sent."})
+    assert stale.status_code == 409
+    too_long = client.put(f"/api/v1/cases/{case_id}/memo", headers=vu,
+                          json={"version": 1, "summary": "x" * (memo.MAX_LENGTH + 1)})
+    assert too_long.status_code == 422
+    assert too_long.get_json()["fields"]["summary"][0].startswith(
+        "Texten är 10\u00a0001 tecken lång")
+    unknown = client.put(f"/api/v1/cases/{case_id}/memo", headers=vu,
+                         json={"version": 1, "economy": "x"})
+    assert unknown.status_code == 422 and unknown.get_json()["fields"] == {
+        "economy": ["Okänt fält."]}
+    with app.app_context():
+        assert db_case(case_id).memo.summary in (None, "")
+
+
+def test_the_public_page_switch(app, client):
+    admin = headers(client, "admin")
+    with app.app_context():
+        region_id = user("admin").region_id
+    shown = client.put("/api/v1/admin/region/public-page", headers=admin, json={"shown": True})
+    assert shown.status_code == 200
+    assert shown.get_json() == {"shown": True, "url": f"/public/{region_id}"}
+    assert app.test_client().get(f"/public/{region_id}").status_code == 200
+    region = client.get("/api/v1/admin/region", headers=admin).get_json()
+    assert region["public_page"]["shown"] is True
+    off = client.put("/api/v1/admin/region/public-page", headers=admin, json={"shown": False})
+    assert off.get_json()["shown"] is False
+    assert app.test_client().get(f"/public/{region_id}").status_code == 404
+
+    assert client.put("/api/v1/admin/region/public-page",
+                      json={"shown": True}).status_code == 401
+    assert client.put("/api/v1/admin/region/public-page", headers=headers(client, "fchef"),
+                      json={"shown": True}).status_code == 403
+    bad = client.put("/api/v1/admin/region/public-page", headers=admin, json={"shown": "ja"})
+    assert bad.status_code == 422 and bad.get_json()["fields"] == {
+        "shown": ["Ange true eller false."]}
+
+
+def test_maturity_assessments_and_dimios_rounds_as_on_the_department_page(app, client):
+    with app.app_context():
+        social = department().id
+    admin = headers(client, "admin")
+    base = f"/api/v1/admin/departments/{social}"
+    added = client.post(f"{base}/maturity", headers=admin, json={
+        "level": 3, "assessed_on": "2026-01-15", "source": "KPMG:s granskning"})
+    assert added.status_code == 201 and added.get_json()["level"] == 3
+    assessment_id = added.get_json()["id"]
+    rounds = client.post(f"{base}/dimios", headers=admin, json={
+        "measured_on": "2026-02-01", "score": 3.25, "respondents": 41})
+    assert rounds.status_code == 201 and rounds.get_json()["score"] == 3.25
+    round_id = rounds.get_json()["id"]
+    with app.app_context():
+        place = department()
+        assert [a.id for a in organisation.maturity_assessments(place)] == [
+            a["id"] for a in client.get(f"{base}/maturity", headers=admin).get_json()["items"]]
+        assert [r.id for r in organisation.dimios_rounds(place)] == [
+            r["id"] for r in client.get(f"{base}/dimios", headers=admin).get_json()["items"]]
+    page = login(app.test_client(), "admin").get(f"/admin/organisation/departments/{social}")
+    assert "KPMG:s granskning" in page.get_data(as_text=True)
+
+    assert client.post(f"{base}/maturity", json={"level": 2}).status_code == 401
+    assert client.get(f"{base}/dimios").status_code == 401
+    assert client.post(f"{base}/dimios", headers=headers(client, "fchef"), json={
+        "measured_on": "2026-02-01", "score": 3, "respondents": 4}).status_code == 403
+    assert client.delete(f"{base}/maturity/{assessment_id}",
+                         headers=headers(client, "vu")).status_code == 403
+    assert client.post("/api/v1/admin/departments/99999/maturity", headers=admin, json={
+        "level": 3, "assessed_on": "2026-01-15", "source": "X"}).status_code == 404
+    assert client.delete(f"{base}/dimios/99999", headers=admin).status_code == 404
+    bad = client.post(f"{base}/maturity", headers=admin,
+                      json={"level": 9, "assessed_on": "2999-01-01", "source": ""})
+    assert bad.status_code == 422
+    assert set(bad.get_json()["fields"]) == {"level", "assessed_on", "source"}
+    assert bad.get_json()["fields"]["source"] == ["Ange källan till bedömningen."]
+    score = client.post(f"{base}/dimios", headers=admin,
+                        json={"measured_on": "2026-02-01", "score": 3.456, "respondents": 0})
+    assert score.status_code == 422 and set(score.get_json()["fields"]) == {
+        "score", "respondents"}
+
+    gone = client.delete(f"{base}/maturity/{assessment_id}", headers=admin)
+    assert gone.status_code == 200  # the answer: those left (the demo's own)
+    assert assessment_id not in [a["id"] for a in gone.get_json()["items"]]
+    gone = client.delete(f"{base}/dimios/{round_id}", headers=admin)
+    assert gone.status_code == 200
+    assert round_id not in [r["id"] for r in gone.get_json()["items"]]
+    assert client.delete(f"{base}/dimios/{round_id}", headers=admin).status_code == 404
+
+
+def test_duplicate_hints_are_the_pages(app, client):
+    title = "Nyckelfri hemtjänst med digitala lås"
+    need = "Nycklar i nyckelskåpet tar tid att hämta varje morgon."
+    with app.app_context():
+        case_id = case_in("submitted", title=title, need=need).id
+    own = headers(client, "medarbetare")
+    answer = client.get("/api/v1/similar", headers=own,
+                        query_string={"title": title, "need": need}).get_json()
+    assert answer["searched"] is True and answer["items"][0]["id"] == case_id
+    assert answer["items"][0]["need"] == need
+    with app.test_request_context():
+        assert [h["id"] for h in answer["items"]] == [
+            h.id for h in similar.similar_cases(user("medarbetare"), title, need)]
+    page = login(app.test_client(), "medarbetare").get(
+        "/ideas/similar", query_string={"title": title, "need": need}).get_data(as_text=True)
+    assert f'href="/cases/{case_id}"' in page
+    # Anyone logged in gets the region's hints (no 403 or 404, as on the page); a case the
+    # caller may not open comes without its need.
+    hidden = client.get("/api/v1/similar", headers=headers(client, "lars"),
+                        query_string={"title": title}).get_json()["items"]
+    assert hidden[0]["id"] == case_id and hidden[0]["need"] is None
+    assert hidden[0]["visible"] is False
+    assert client.get("/api/v1/similar", headers=own).get_json() == {"items": [],
+                                                                     "searched": False}
+
+    assert client.get("/api/v1/similar?title=x").status_code == 401
+    long = client.get("/api/v1/similar", headers=own, query_string={"title": "x" * 500})
+    assert long.status_code == 422 and long.get_json()["fields"] == {
+        "title": ["Texten är för lång."]}

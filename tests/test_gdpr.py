@@ -29,7 +29,8 @@ from workflow.people import accounts
 from workflow.platform.extensions import db
 
 PERSON = {"username": "zquist", "display_name": "Zelda Quist", "email": "zelda.quist@example.se",
-          "external_id": "EXT-ZQ-4711", "external_subject": "https://idp.example.se ZQ-sub-99"}
+          "external_id": "EXT-ZQ-4711", "external_subject": "https://idp.example.se ZQ-sub-99",
+          "language": "en"}
 # What must not be found anywhere after erasure (case-insensitively).
 TRACES = ["Zelda", "Quist", "zquist", "zelda.quist@example.se", "EXT-ZQ-4711", "ZQ-sub-99"]
 HER_IDEA = {"title": "Självincheckning i receptionen", "need": "Köer vid disken varje morgon.",
@@ -168,6 +169,7 @@ def test_erasure_leaves_no_trace_of_the_person_and_keeps_the_history(app):
         assert tombstone.username.startswith("borttagen-") and len(tombstone.username) > 12
         assert tombstone.email is None and tombstone.password_hash is None
         assert tombstone.external_id is None and tombstone.external_subject is None
+        assert tombstone.language is None
         assert not tombstone.is_active
         for model in (Notification, NotificationSettings, CaseFollower, RoleAssignment):
             assert db.session.scalar(select(model).where(model.user_id == person_id)) is None

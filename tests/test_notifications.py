@@ -252,3 +252,37 @@ def test_a_person_without_an_address_does_not_block_the_others(mail_app, smtp_se
         db.session.commit()
         jobs.deliver_email(MONDAY)
     assert [m["To"] for m in smtp_server.messages] == ["johan.pettersson@example.se"]
+
+
+def test_each_email_is_in_its_recipients_stored_language(mail_app, smtp_server):
+    with mail_app.app_context():
+        user("medarbetare").language = "en"  # picked English in the header once
+        user("rad").language = "sv"
+        db.session.commit()
+        case_id = case_in("apt").id  # medarbetare is told that the chef took it up
+        notifications.notify(user("rad"), "reminder", "test:rad",
+                             message("Ärende %(case)s väntar på dig", case=case_id), ["Text"])
+        db.session.commit()
+        assert jobs.deliver_email(MONDAY) == 2
+    mails = {m["To"]: m for m in smtp_server.messages}
+    english = mails["anna.lindqvist@example.se"]
+    assert english["Subject"].startswith(f"Case {case_id}: ")
+    assert "Hello Anna Lindqvist," in english.get_body(("plain",)).get_content()
+    assert 'lang="en"' in english.get_body(("html",)).get_content()
+    swedish = mails["johan.pettersson@example.se"]
+    assert swedish["Subject"] == f"Ärende {case_id} väntar på dig"
+    assert "Hej Johan Pettersson!" in swedish.get_body(("plain",)).get_content()
+
+
+def test_the_digest_is_in_its_recipients_stored_language(mail_app, smtp_server):
+    with mail_app.app_context():
+        user("medarbetare").language = "en"
+        db.session.commit()
+        notifications.save_settings(user("medarbetare"), email_enabled=True, email_mode="digest",
+                                    email_kinds=list(notifications.KINDS))
+        case_in("refinement")
+        assert jobs.weekly_digest(MONDAY) >= 1
+        assert jobs.deliver_email(MONDAY) >= 1
+    [digest] = [m for m in smtp_server.messages if m["To"] == "anna.lindqvist@example.se"]
+    assert digest["Subject"] == "Weekly summary from Idéflödet"
+    assert "Hello Anna Lindqvist," in digest.get_body(("plain",)).get_content()

@@ -266,3 +266,46 @@ def test_an_email_is_rendered_in_the_language_asked_for(app):
         assert subject.startswith(f"Case {case.id}: ") and "New stage: " in text
         subject, text, _html = mail.render_notification(notification, "sv")
         assert subject.startswith(f"Ärende {case.id}: ") and "Nytt läge: " in text
+
+
+def test_the_language_picked_follows_the_person_to_a_new_session(app):
+    from helpers import login
+    from helpers import user as demo_user
+
+    first = login(app.test_client(), "medarbetare")
+    first.post("/language", data={"lang": "en"})
+    with app.app_context():
+        assert demo_user("medarbetare").language == "en"
+        assert demo_user("chef").language is None
+    other_device = login(app.test_client(), "medarbetare")  # no language in this session
+    page = other_device.get("/", follow_redirects=True).get_data(as_text=True)
+    assert '<html lang="en"' in page and "Log out" in page
+    other_device.post("/language", data={"lang": "sv"})
+    with app.app_context():
+        assert demo_user("medarbetare").language == "sv"
+
+
+def test_a_language_picked_before_logging_in_wins_and_is_not_stored(app):
+    from helpers import login
+    from helpers import user as demo_user
+
+    with app.app_context():
+        demo_user("medarbetare").language = "en"
+        from workflow.platform.extensions import db
+        db.session.commit()
+    client = app.test_client()
+    client.post("/language", data={"lang": "sv"})  # anonymous: only the session
+    login(client, "medarbetare")
+    page = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert '<html lang="sv"' in page
+    with app.app_context():
+        assert demo_user("medarbetare").language == "en"
+
+
+def test_me_tells_the_stored_language(app):
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {api_token(client, 'medarbetare')}"}
+    assert client.get("/api/v1/me", headers=headers).get_json()["language"] is None
+    from helpers import login
+    login(client, "medarbetare").post("/language", data={"lang": "en"})
+    assert client.get("/api/v1/me", headers=headers).get_json()["language"] == "en"

@@ -150,6 +150,9 @@ class User(UserMixin, db.Model):
     # Kept in the session cookie at login and compared on every request; logging out or a new
     # password raises it, so every copy of an older session cookie stops working.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The interface language the person picked in the header ("sv", "en"; None: never picked).
+    # Restored at login when the session has none; their emails are written in it.
+    language: Mapped[Optional[str]] = mapped_column(String(10))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
 
     region: Mapped[Region] = relationship()
@@ -291,7 +294,8 @@ class Case(db.Model):
     __table_args__ = (
         Index("ix_cases_state_unit", "state", "unit_id"),
         Index("ix_cases_department_state", "department_id", "state"),
-        # Covers the duplicate-hint index's freshness check (count, ids and versions per unit).
+        # Served the old per-worker duplicate-hint index's freshness check (migration 0013);
+        # hints now search the database (0021), so this index can be dropped in a later one.
         Index("ix_cases_unit_state_version", "unit_id", "state", "version", "id"),
         CheckConstraint("cost_estimate_sek IS NULL OR cost_estimate_sek >= 0",
                         name="cost_not_negative"),

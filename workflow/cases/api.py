@@ -76,6 +76,7 @@ def me():
     user = _user()
     return jsonify({
         "id": user.id, "username": user.username, "display_name": user.display_name,
+        "language": user.language,
         "roles": [{"role": a.role, "label": _(ROLE_LABELS[a.role]),
                    "department_id": a.department_id, "unit_id": a.unit_id} for a in user.roles],
     })

@@ -71,6 +71,9 @@ class Me(Answer):
     id: int = None
     username: str = None
     display_name: str = None
+    language: Annotated[str | None, Field(
+        description="Gränssnittsspråket personen senast valde (\"sv\", \"en\"); null om hen "
+                    "aldrig valt. Även e-post till personen skrivs på det.")] = None
     roles: list[dict[str, Any]] = None
 
 

@@ -25,6 +25,15 @@ class AgendaItemCreate(Request):
     case_id: int
 
 
+class AttendanceRequest(Request):
+    present: list[int] = Field(description="Användar-id för de närvarande; bara mötets "
+                                           "deltagare (attendees)")
+
+
+class AgendaMove(Request):
+    direction: Literal["up", "down"]
+
+
 class Meeting(Answer):
     id: int = None
     kind: str = None

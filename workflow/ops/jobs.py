@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
+from flask import current_app
 from sqlalchemy import func, or_, select
 
 from workflow.cases import access
@@ -241,10 +242,16 @@ def deliver_email(now: datetime) -> int:
 
 
 def _render(mail, notification: Notification, bundled: list[Notification]):
+    """In the recipient's stored language (the one they last picked), else the app's own."""
+    locale = _language_of(notification.user)
     if notification.kind == "digest":
         todo = list_cases(notification.user, todo=True, per_page=50).items
-        return mail.render_digest(notification.user, bundled, todo)
-    return mail.render_notification(notification)
+        return mail.render_digest(notification.user, bundled, todo, locale=locale)
+    return mail.render_notification(notification, locale=locale)
+
+
+def _language_of(person: User) -> str | None:
+    return person.language if person.language in current_app.config["LANGUAGES"] else None
 
 
 def deliver_webhooks(now: datetime) -> int:

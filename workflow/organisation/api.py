@@ -12,11 +12,21 @@ from workflow.models import Department, Unit
 from workflow.organisation import admin as organisation
 from workflow.organisation import schemas
 from workflow.platform.api import json_body
+from workflow.platform.errors import ValidationFailed
+from workflow.portfolio import service as portfolio
+from workflow.states.i18n import N_
 from workflow.views.openapi import error_responses, json_content, openapi_fragment, ref
 
 bp = api_blueprint("api_admin_organisation", __name__)
 
 PEOPLE_URL = "/admin/people?department_id={id}"
+PUBLIC_URL = "/public/{id}"
+# The förvaltning's measurements in the API: path, model, and the document's words for them.
+MEASUREMENTS = (
+    ("maturity", "Maturity", "bedömningar av digital mognad (KPMG:s skala 1-5)",
+     "en bedömning av den digitala mognaden"),
+    ("dimios", "Dimios", "DiMiOS-mätningar", "en DiMiOS-mätning"),
+)
 
 
 # ---------------------------------------------------------------- förvaltningar
@@ -77,10 +87,93 @@ def update_region():
     return jsonify(_region(region))
 
 
+@bp.put("/region/public-page")
+def put_public_page():
+    """The switch of the portfolio page: the region's public page on or off."""
+    body = json_body(schemas.PublicPageSwitch)
+    shown = body.get("shown")
+    if not isinstance(shown, bool):
+        raise ValidationFailed({"shown": N_("Ange true eller false.")})
+    region = organisation.set_public_page(api_admin(), api_admin().region, shown)
+    return jsonify(_public_page(region))
+
+
 def _region(region) -> dict[str, Any]:
     return {"id": region.id, "name": region.name,
             "settings": organisation.region_settings(region),
-            "defaults": organisation.region_defaults()}
+            "defaults": organisation.region_defaults(),
+            "public_page": _public_page(region)}
+
+
+def _public_page(region) -> dict[str, Any]:
+    return {"shown": bool(region.public_page), "url": PUBLIC_URL.format(id=region.id)}
+
+
+# ---------------------------------------------------------------- maturity and DiMiOS
+
+@bp.get("/departments/<int:department_id>/maturity")
+def list_maturity(department_id: int):
+    department = organisation.get_department(api_admin(), department_id)
+    return jsonify(_maturity_list(department))
+
+
+@bp.post("/departments/<int:department_id>/maturity")
+def add_maturity(department_id: int):
+    department = organisation.get_department(api_admin(), department_id)
+    assessment = organisation.add_maturity(api_admin(), department,
+                                           json_body(schemas.MaturityInput))
+    return jsonify(_assessment(assessment)), 201
+
+
+@bp.delete("/departments/<int:department_id>/maturity/<int:assessment_id>")
+def delete_maturity(department_id: int, assessment_id: int):
+    department = organisation.get_department(api_admin(), department_id)
+    assessment = organisation.get_maturity(api_admin(), department, assessment_id)
+    organisation.delete_maturity(api_admin(), assessment)
+    return jsonify(_maturity_list(department))
+
+
+@bp.get("/departments/<int:department_id>/dimios")
+def list_dimios(department_id: int):
+    department = organisation.get_department(api_admin(), department_id)
+    return jsonify(_dimios_list(department))
+
+
+@bp.post("/departments/<int:department_id>/dimios")
+def add_dimios(department_id: int):
+    department = organisation.get_department(api_admin(), department_id)
+    measurement = organisation.add_dimios_round(api_admin(), department,
+                                                json_body(schemas.DimiosInput))
+    return jsonify(_round(measurement)), 201
+
+
+@bp.delete("/departments/<int:department_id>/dimios/<int:round_id>")
+def delete_dimios(department_id: int, round_id: int):
+    department = organisation.get_department(api_admin(), department_id)
+    measurement = organisation.get_dimios_round(api_admin(), department, round_id)
+    organisation.delete_dimios_round(api_admin(), measurement)
+    return jsonify(_dimios_list(department))
+
+
+def _assessment(assessment) -> dict[str, Any]:
+    return {"id": assessment.id, "level": assessment.level,
+            "level_label": _(portfolio.MATURITY[assessment.level]),
+            "assessed_on": assessment.assessed_on.isoformat(), "source": assessment.source}
+
+
+def _round(measurement) -> dict[str, Any]:
+    return {"id": measurement.id, "measured_on": measurement.measured_on.isoformat(),
+            "score": measurement.score, "respondents": measurement.respondents}
+
+
+def _maturity_list(department: Department) -> dict[str, Any]:
+    return {"department_id": department.id, "items": [
+        _assessment(a) for a in organisation.maturity_assessments(department)]}
+
+
+def _dimios_list(department: Department) -> dict[str, Any]:
+    return {"department_id": department.id, "items": [
+        _round(r) for r in organisation.dimios_rounds(department)]}
 
 
 # ---------------------------------------------------------------- units
@@ -192,6 +285,31 @@ def _openapi() -> dict[str, Any]:
                           "requestBody": body("AdminRegionSettings"),
                           "responses": {**answer("Regionen", "AdminRegion"),
                                         **error_responses(401, 403, 422)}}},
+            "/admin/region/public-page": {"put": {
+                "summary": "Slå på eller stäng av regionens offentliga sida (som knappen på "
+                           "portföljsidan)",
+                "requestBody": body("PublicPageSwitch"),
+                "responses": {**answer("Den offentliga sidan", "PublicPage"),
+                              **error_responses(401, 403, 422)}}},
+            **{f"/admin/departments/{{department_id}}/{kind}": {
+                "get": {"summary": f"Förvaltningens {label}, senaste först",
+                        "parameters": department_id,
+                        "responses": {**answer("Listan", f"{model}List"),
+                                      **error_responses(401, 403, 404)}},
+                "post": {"summary": f"Lägg till {label_one}",
+                         "parameters": department_id,
+                         "requestBody": body(f"{model}Input"),
+                         "responses": {**answer("Tillagd", model, "201"),
+                                       **error_responses(401, 403, 404, 422)}}}
+               for kind, model, label, label_one in MEASUREMENTS},
+            **{f"/admin/departments/{{department_id}}/{kind}/{{{item}}}": {"delete": {
+                "summary": f"Ta bort {label_one}; svaret är de som finns kvar",
+                "parameters": department_id + [{"name": item, "in": "path", "required": True,
+                                                 "schema": {"type": "integer", "minimum": 1}}],
+                "responses": {**answer("De som finns kvar", f"{model}List"),
+                              **error_responses(401, 403, 404)}}}
+               for (kind, model, _label, label_one), item in zip(
+                   MEASUREMENTS, ("assessment_id", "round_id"), strict=True)},
             "/admin/departments": {
                 "get": {"summary": "Förvaltningarna med enheter, forum och inställningar",
                         "responses": {**answer("Förvaltningarna", "AdminDepartmentList"),

@@ -4,12 +4,14 @@ and answers, with the limits of organisation/admin.py. That service keeps its ow
 fields the API accepts."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, create_model
 
 from workflow.organisation.admin import (
+    DIMIOS_MAX,
+    DIMIOS_MIN,
     EXAMPLE_MAX,
     FORUM_FIELDS,
     MAX_HOURS,
@@ -18,8 +20,10 @@ from workflow.organisation.admin import (
     NAME_MAX,
     PATTERN_MAX,
     QUADRANTS,
+    SOURCE_MAX,
 )
 from workflow.platform.schemas import Answer, Request
+from workflow.portfolio.service import MATURITY
 
 Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
 ForumName = Annotated[str | None, Field(max_length=NAME_MAX)]
@@ -112,14 +116,63 @@ class AdminRegionSettings(Request):
         max_length=EXAMPLE_MAX, description="Ett diarienummer som följer mönstret")] = None
 
 
+class PublicPageSwitch(Request):
+    shown: bool = Field(description="true: sidan visas för alla; false: avstängd")
+
+
+class PublicPage(Answer):
+    shown: bool = None
+    url: str = Field(None, description="Sidans adress (404 medan den är avstängd)")
+
+
 class AdminRegion(Answer):
     id: int = None
     name: str = None
     settings: AdminRegionSettings = None
     defaults: AdminRegionSettings = None
+    public_page: PublicPage = None
+
+
+class MaturityInput(Request):
+    level: Annotated[int, Field(ge=1, le=max(MATURITY))]
+    assessed_on: date = Field(description="ÅÅÅÅ-MM-DD, i dag eller tidigare")
+    source: Annotated[str, Field(min_length=1, max_length=SOURCE_MAX)]
+
+
+class Maturity(Answer):
+    id: int = None
+    level: int = None
+    level_label: str = None
+    assessed_on: date = None
+    source: str = None
+
+
+class MaturityList(Answer):
+    department_id: int = None
+    items: list[Maturity] = Field(None, description="Senaste först")
+
+
+class DimiosInput(Request):
+    measured_on: date = Field(description="ÅÅÅÅ-MM-DD, i dag eller tidigare")
+    score: Annotated[float, Field(ge=float(DIMIOS_MIN), le=float(DIMIOS_MAX),
+                                  description="Högst två decimaler")]
+    respondents: Annotated[int, Field(ge=1, le=10**7)]
+
+
+class Dimios(Answer):
+    id: int = None
+    measured_on: date = None
+    score: float = None
+    respondents: int = None
+
+
+class DimiosList(Answer):
+    department_id: int = None
+    items: list[Dimios] = Field(None, description="Senaste först")
 
 
 MODELS: list[type[BaseModel]] = [
     AdminDepartmentSettings, AdminDepartmentInput, AdminUnit, AdminDepartment,
     AdminDepartmentClosed, AdminUnitClosed, AdminDepartmentList, AdminUnitList, AdminUnitInput,
-    AdminRegionSettings, AdminRegion]
+    AdminRegionSettings, PublicPageSwitch, PublicPage, AdminRegion, MaturityInput, Maturity,
+    MaturityList, DimiosInput, Dimios, DimiosList]

@@ -88,6 +88,13 @@ def end_sessions(user: User) -> None:
     db.session.expire(user, ["session_generation"])
 
 
+@in_unit_of_work
+def set_language(user: User, language: str) -> None:
+    """Store the interface language the person picked, so that it follows them to their next
+    login on any device and their emails are written in it."""
+    user.language = language
+
+
 @cache
 def _dummy_hash() -> str:
     """A hash made the same way as real ones, to spend the same time on unknown usernames."""

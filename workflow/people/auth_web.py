@@ -74,11 +74,19 @@ def sso_callback():
 
 def _log_in(user: User) -> None:
     """A fresh session (no fixation) that ends after PERMANENT_SESSION_LIFETIME idle, or when
-    the user logs out anywhere (the session generation, checked by the user loader)."""
+    the user logs out anywhere (the session generation, checked by the user loader).
+
+    A language picked in this browser before logging in stays; otherwise the one the person
+    stored on an earlier pick (on any device) is used."""
+    lang = session.get("lang")
     session.clear()
     login_user(user)
     session[accounts.SESSION_GENERATION_KEY] = user.session_generation
     session.permanent = True
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    elif user.language in current_app.config["LANGUAGES"]:
+        session["lang"] = user.language
 
 
 def _login_page(form: LoginForm, error: ServiceError):
@@ -111,6 +119,8 @@ def language():
     form = LanguageForm()
     if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
         session["lang"] = form.lang.data
+        if current_user.is_authenticated and current_user.language != form.lang.data:
+            accounts.set_language(current_user._get_current_object(), form.lang.data)
     return redirect(_safe_next(request.form.get("next")) or url_for("cases.home"))
 
 

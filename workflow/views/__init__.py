@@ -81,10 +81,14 @@ def register_blueprints(app: Flask) -> None:
     # (docs/api.md).
     from workflow.cases import comments_api as api_comments
     from workflow.exports import api as api_exports
+    from workflow.meetings import api as api_meetings
+    from workflow.memo import api as api_memo
     from workflow.notifications import api as api_notifications
     from workflow.plan import api as api_plan
     from workflow.portfolio import api as api_portfolio
-    for twin in (api_comments, api_plan, api_notifications, api_portfolio, api_exports):
+    from workflow.similar import api as api_similar
+    for twin in (api_comments, api_plan, api_notifications, api_portfolio, api_exports,
+                 api_meetings, api_memo, api_similar):
         app.register_blueprint(twin.bp)
     app.register_blueprint(admin_webhooks.bp)
     app.register_blueprint(api_admin_webhooks.bp)
