@@ -14,7 +14,13 @@ from workflow.models import DelegationOrder, Department
 from workflow.platform.api import authenticate, json_body
 from workflow.platform.extensions import csrf, db
 from workflow.states import delegation as rules
-from workflow.views.openapi import error_responses, json_content, openapi_fragment, ref
+from workflow.views.openapi import (
+    answer,
+    error_responses,
+    json_content,
+    openapi_fragment,
+    ref,
+)
 
 bp = Blueprint("api_delegation", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -119,8 +125,6 @@ def _openapi() -> dict[str, Any]:
     department_path = [{"name": "department_id", "in": "path", "required": True,
                         "schema": {"type": "integer", "minimum": 1}}]
 
-    def answer(description: str, model: str, code: str = "200") -> dict[str, Any]:
-        return {code: {"description": description, **json_content(ref(model))}}
 
     return {
         "models": schemas.MODELS,

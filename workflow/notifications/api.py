@@ -14,7 +14,13 @@ from workflow.platform.api import authenticate, json_body
 from workflow.platform.errors import ValidationFailed
 from workflow.platform.extensions import csrf
 from workflow.states.i18n import N_
-from workflow.views.openapi import error_responses, json_content, openapi_fragment, ref
+from workflow.views.openapi import (
+    answer,
+    error_responses,
+    json_content,
+    openapi_fragment,
+    ref,
+)
 
 bp = Blueprint("api_notifications", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -97,8 +103,6 @@ def _settings(settings) -> dict[str, Any]:
 
 @openapi_fragment
 def _openapi() -> dict[str, Any]:
-    def answer(description: str, model: str) -> dict[str, Any]:
-        return {"200": {"description": description, **json_content(ref(model))}}
 
     def path_id(name: str) -> list[dict[str, Any]]:
         return [{"name": name, "in": "path", "required": True,

@@ -15,7 +15,13 @@ from workflow.platform.api import json_body
 from workflow.platform.errors import ValidationFailed
 from workflow.portfolio import service as portfolio
 from workflow.states.i18n import N_
-from workflow.views.openapi import error_responses, json_content, openapi_fragment, ref
+from workflow.views.openapi import (
+    answer,
+    error_responses,
+    json_content,
+    openapi_fragment,
+    ref,
+)
 
 bp = api_blueprint("api_admin_organisation", __name__)
 
@@ -267,8 +273,6 @@ def _openapi() -> dict[str, Any]:
     unit_id = [{"name": "unit_id", "in": "path", "required": True,
                 "schema": {"type": "integer", "minimum": 1}}]
 
-    def answer(description: str, model: str, code: str = "200") -> dict[str, Any]:
-        return {code: {"description": description, **json_content(ref(model))}}
 
     def body(model: str) -> dict[str, Any]:
         return {"required": True, **json_content(ref(model))}

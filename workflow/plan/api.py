@@ -17,7 +17,13 @@ from workflow.platform.extensions import csrf
 from workflow.platform.i18n import localized
 from workflow.processes.registry import process_of
 from workflow.states.i18n import N_
-from workflow.views.openapi import error_responses, json_content, openapi_fragment, ref
+from workflow.views.openapi import (
+    answer,
+    error_responses,
+    json_content,
+    openapi_fragment,
+    ref,
+)
 
 bp = Blueprint("api_plan", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -152,8 +158,6 @@ def _openapi() -> dict[str, Any]:
         return {"name": name, "in": "path", "required": True,
                 "schema": {"type": "integer", "minimum": 1}}
 
-    def answer(description: str, model: str, code: str = "200") -> dict[str, Any]:
-        return {code: {"description": description, **json_content(ref(model))}}
 
     def body(model: str) -> dict[str, Any]:
         return {"required": True, **json_content(ref(model))}

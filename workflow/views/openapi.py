@@ -41,6 +41,11 @@ OPENAPI_FRAGMENTS: list[Callable[[], dict[str, Any]]] = []
 ref, json_content, error_responses = _ref, _json, _errors  # for the fragments
 
 
+def answer(description: str, model: str, code: str = "200") -> dict[str, Any]:
+    """A response of the fragments: ``code`` with ``model``'s JSON."""
+    return {code: {"description": description, **_json(_ref(model))}}
+
+
 def openapi_fragment(build: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
     """Decorate a function returning {"paths": {...}, "models": [...]} to add it to the
     document."""

@@ -12,7 +12,13 @@ from workflow.platform.api import json_body
 from workflow.platform.errors import ValidationFailed
 from workflow.platform.validation import as_id
 from workflow.states.i18n import N_
-from workflow.views.openapi import error_responses, json_content, openapi_fragment, ref
+from workflow.views.openapi import (
+    answer,
+    error_responses,
+    json_content,
+    openapi_fragment,
+    ref,
+)
 from workflow.webhooks import schemas
 from workflow.webhooks import service as webhooks
 
@@ -85,8 +91,6 @@ def _openapi() -> dict[str, Any]:
     webhook_id = [{"name": "webhook_id", "in": "path", "required": True,
                    "schema": {"type": "integer", "minimum": 1}}]
 
-    def answer(description: str, model: str, code: str = "200") -> dict[str, Any]:
-        return {code: {"description": description, **json_content(ref(model))}}
 
     return {
         "models": schemas.MODELS,
