@@ -294,9 +294,8 @@ class Case(db.Model):
     __table_args__ = (
         Index("ix_cases_state_unit", "state", "unit_id"),
         Index("ix_cases_department_state", "department_id", "state"),
-        # Served the old per-worker duplicate-hint index's freshness check (migration 0013);
-        # hints now search the database (0021), so this index can be dropped in a later one.
-        Index("ix_cases_unit_state_version", "unit_id", "state", "version", "id"),
+        # A list filtered by state, newest first, reads its page in order (migration 0023).
+        Index("ix_cases_state_updated", "state", "updated_at", "id"),
         CheckConstraint("cost_estimate_sek IS NULL OR cost_estimate_sek >= 0",
                         name="cost_not_negative"),
     )
@@ -327,7 +326,7 @@ class Case(db.Model):
     actual_cost_sek: Mapped[Optional[int]] = mapped_column(BigInteger)
     # The nämnd's registration number once the case is registered (e.g. "SON 2026/123").
     diarienummer: Mapped[Optional[str]] = mapped_column(String(60))
-    merged_into_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id"))
+    merged_into_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

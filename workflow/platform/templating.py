@@ -7,11 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, gettext
+from flask_babel import format_date, format_decimal, format_percent, gettext
 from sqlalchemy import select
 
 from workflow.models import utcnow
-from workflow.platform.i18n import language, localized
+from workflow.platform.i18n import install_template_gettext, language, localized, short_datetime
 from workflow.processes.registry import process_of
 from workflow.states import Process, features
 from workflow.states.diagram import wrap
@@ -255,6 +255,7 @@ def state_plain(case: Any) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
+    install_template_gettext(app)
 
     @app.context_processor
     def unread_notifications() -> dict[str, Any]:
@@ -290,7 +291,7 @@ def init_app(app: Flask) -> None:
         sek=sek,
         number=lambda value: "—" if value is None else format_decimal(value),
         decimal2=lambda value: "—" if value is None else format_decimal(value, "#,##0.00"),
-        datetime=lambda value: format_datetime(value, "short") if value else "",
+        datetime=lambda value: short_datetime(value) if value else "",
         date=lambda value: format_date(value, "medium") if value else "",
         role_label=lambda role: vocabulary(ROLE_LABELS, role),
         origin_label=lambda origin: vocabulary(ORIGINS, origin),
