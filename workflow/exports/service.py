@@ -18,9 +18,6 @@ from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import joinedload
 
@@ -349,6 +346,10 @@ def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]
     """A workbook with one sheet per ``(title, headers, rows)``: bold frozen header row with
     a filter, column widths from the content, numbers as numbers (kronor with a thousands
     format), dates as dates. Text is always stored as text, never as a formula."""
+    # openpyxl (about 8 MiB) only in the worker that writes a spreadsheet (issue 14).
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
     workbook = Workbook()
     workbook.remove(workbook.active)
     bold = Font(bold=True)

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from psycopg.conninfo import make_conninfo
 from sqlalchemy import create_engine, inspect, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -208,6 +207,7 @@ def pg_connection(url: URL) -> tuple[str, dict[str, str]]:
     environment.pop("PGPASSWORD", None)
     if url.password:
         environment["PGPASSWORD"] = str(url.password)
+    from psycopg.conninfo import make_conninfo  # psycopg only where PostgreSQL is backed up
     return make_conninfo(**params), environment
 
 

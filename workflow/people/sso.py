@@ -16,12 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import requests
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.base_client import MismatchingStateError, OAuthError
-from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
-from joserfc.errors import JoseError
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
@@ -38,10 +33,18 @@ HTTP_TIMEOUT_SECONDS = 10
 
 log = logging.getLogger(__name__)
 
-# What can go wrong between us and the provider: its own error answers, a state that does not
-# match, an id_token that fails verification, or the provider not answering sensibly.
-PROVIDER_ERRORS = (AuthlibBaseError, JoseError, requests.RequestException, ValueError, KeyError,
-                   RuntimeError)
+
+
+def provider_errors() -> tuple[type[BaseException], ...]:
+    """What can go wrong between us and the provider: its own error answers, a state that
+    does not match, an id_token that fails verification, or the provider not answering
+    sensibly. Authlib, joserfc and requests are imported only where SSO is used: together
+    about 20 MiB a worker that a region without SSO does not carry (issue 14, memory)."""
+    import requests
+    from authlib.common.errors import AuthlibBaseError
+    from joserfc.errors import JoseError
+    return (AuthlibBaseError, JoseError, requests.RequestException, ValueError, KeyError,
+            RuntimeError)
 
 
 class SsoError(ServiceError):
@@ -82,6 +85,7 @@ def init_app(app: Flask) -> None:
     if not issuer:
         return
     _validate(config)
+    from authlib.integrations.flask_client import OAuth
     oauth = OAuth(app)
     app.extensions[EXTENSION_KEY] = oauth.register(
         "oidc",
@@ -120,7 +124,7 @@ def start(redirect_uri: str) -> Response:
     """Send the browser to the provider; Authlib keeps state, nonce and PKCE verifier."""
     try:
         return _client().authorize_redirect(redirect_uri)
-    except PROVIDER_ERRORS as error:
+    except provider_errors() as error:
         log.warning("SSO: could not start the login at the provider (%s)", _describe(error))
         raise SsoError() from None
 
@@ -132,6 +136,7 @@ def finish() -> User:
 
 
 def _verified_claims() -> dict[str, Any]:
+    from authlib.integrations.base_client import MismatchingStateError, OAuthError
     client = _client()
     try:
         token = client.authorize_access_token()
@@ -141,7 +146,7 @@ def _verified_claims() -> dict[str, Any]:
     except OAuthError as error:
         log.warning("SSO: the provider answered with an error (%s)", _describe(error))
         raise SsoError() from None
-    except PROVIDER_ERRORS as error:
+    except provider_errors() as error:
         log.warning("SSO: the provider's answer was refused (%s)", _describe(error))
         raise SsoError() from None
     claims = token.get("userinfo")
@@ -163,7 +168,7 @@ def _with_userinfo(client: Any, token: dict[str, Any], claims: dict[str, Any]) -
         return claims
     try:
         extra = client.userinfo(token=token)
-    except PROVIDER_ERRORS as error:
+    except provider_errors() as error:
         log.warning("SSO: the userinfo endpoint failed (%s)", _describe(error))
         raise SsoError() from None
     if extra.get("sub") != claims.get("sub"):
