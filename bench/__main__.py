@@ -26,7 +26,8 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
                         help="seconds of HTTP load per server (10)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
-    parser.add_argument("--skip", default="", help="measures to leave out, e.g. 'e' or 'de'")
+    parser.add_argument("--skip", default="", help="measures to leave out, e.g. 'e' or 'de'; "
+                        "'x' leaves out the query plans")
     return parser.parse_args(argv)
 
 
@@ -95,6 +96,12 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
           f"({counts['case_history']} history rows), {os.cpu_count()} CPUs, "
           f"best/median of {args.repeat}\n")
     print(table(lines))
+    if "x" not in args.skip:
+        from . import explain
+
+        plans = explain.explain(app)
+        context["plans"] = plans
+        print("\n" + explain.render(plans))
     if args.json:
         write_json(args.json, lines, context)
     return 0

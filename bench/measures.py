@@ -98,6 +98,8 @@ def measure_pages(app: Flask, url: str, repeat: int) -> list[Line]:
     def pages(client: FlaskClient) -> Callable[[], None]:
         return lambda: [_get(client, f"/cases/{i}") for i in targets.case_ids]
 
+    todo_ours = best_seconds(lambda: _get(ours, "/todo"), repeat)
+    todo_rows = len(CASE_LINK.findall(_get(ours, "/todo")))
     n = len(targets.case_ids)
     start = time.perf_counter()
     _get(ours, f"/cases/{targets.case_ids[0]}")  # the first one: cold caches
@@ -108,6 +110,10 @@ def measure_pages(app: Flask, url: str, repeat: int) -> list[Line]:
         at_least("(b) case list, 50 rows (/cases?state=council)", list_ours * 1000,
                  list_bare * 1000, "ms", list_bare / list_ours, 0.5,
                  f"{len(ours_rows)} rows as {PAGE_USER}; {same}; ratio = baseline time / ours"),
+        Line("(b) to-do list (/todo)", todo_ours * 1000, list_bare * 1000, "ms",
+             list_bare / todo_ours, "", None,
+             f"{todo_rows} rows (a page) as {PAGE_USER}; reported only, against the bare "
+             "case list (no bare to-do route): for the 10 000 / 100 000 comparison"),
         at_least("(b) case page (/cases/<id>)", case_ours * 1000, case_bare * 1000, "ms",
                  case_bare / case_ours, 0.5,
                  f"mean over {n} cases in council/management, as {PAGE_USER}, warm; the "
