@@ -49,15 +49,26 @@ def _scope(assignment: RoleAssignment) -> ColumnElement[bool]:
     return Case.department_id.in_(departments)
 
 
-def _cases_where(user: User, states_for_role: Callable[[str], list[str]],
-                 author_states: list[str] | None) -> ColumnElement[bool]:
+# What a person sees or must act on under one process version, as plain values: the states of
+# their own cases (None: all of them) and, per role assignment, the states it reaches.
+_Rule = tuple[tuple[str, ...] | None, tuple[tuple[str, ...], ...]]
+
+
+def _rule(assignments: list[RoleAssignment], states_for_role: Callable[[str], list[str]],
+          author_states: list[str] | None) -> _Rule:
+    return (None if author_states is None else tuple(author_states),
+            tuple(tuple(states_for_role(a.role)) for a in assignments))
+
+
+def _cases_where(user: User, assignments: list[RoleAssignment],
+                 rule: _Rule) -> ColumnElement[bool]:
+    author_states, states_per_assignment = rule
     conditions = []
     if author_states is None:
         conditions.append(Case.author_id == user.id)
     elif author_states:
         conditions.append((Case.author_id == user.id) & Case.state.in_(author_states))
-    for assignment in user.roles:
-        states = states_for_role(assignment.role)
+    for assignment, states in zip(assignments, states_per_assignment, strict=True):
         if states:
             conditions.append(Case.state.in_(states) & _scope(assignment))
     return or_(*conditions) if conditions else false()
@@ -66,33 +77,43 @@ def _cases_where(user: User, states_for_role: Callable[[str], list[str]],
 def visible_cases_condition(user: User, process: Process | None = None) -> ColumnElement[bool]:
     """SQL condition for every case ``user`` may see (the same rule as :func:`can_view`).
     Each case is judged by the definition version it runs under."""
-    def visible(version: Process) -> ColumnElement[bool]:
+    def visible(version: Process, assignments: list[RoleAssignment]) -> _Rule:
         states = version.definition.states.values()
-        return _cases_where(user, lambda role: [s.name for s in states if s.visible_for(role)],
-                            author_states=None)
-    return _per_version(visible, process)
+        return _rule(assignments, lambda role: [s.name for s in states if s.visible_for(role)],
+                     author_states=None)
+    return _per_version(user, visible, process)
 
 
 def todo_condition(user: User, process: Process | None = None) -> ColumnElement[bool]:
     """SQL condition for the cases waiting for an action ``user`` may take (Att göra)."""
-    def waiting(version: Process) -> ColumnElement[bool]:
-        return _cases_where(user, version.states_waiting_for,
-                            author_states=version.states_waiting_for(AUTHOR))
-    return _per_version(waiting, process)
+    def waiting(version: Process, assignments: list[RoleAssignment]) -> _Rule:
+        return _rule(assignments, version.states_waiting_for,
+                     author_states=version.states_waiting_for(AUTHOR))
+    return _per_version(user, waiting, process)
 
 
-def _per_version(condition: Callable[[Process], ColumnElement[bool]],
+def _per_version(user: User, rule: Callable[[Process, list[RoleAssignment]], _Rule],
                  process: Process | None) -> ColumnElement[bool]:
-    """``condition`` built from each loaded version of the process, each applied to the cases
-    running under that version (one version: no extra condition)."""
+    """The condition of ``rule`` under each loaded version of the process, each applied to the
+    cases running under that version (one version: no extra condition).
+
+    When every version gives the same rule (the person's roles reach the same states in each),
+    the condition is given once, without asking each case's version: the same cases match, as
+    every case runs under a loaded version (stored versions are never deleted), and the
+    planner can use the indexes on state and förvaltning instead of reading every row."""
+    assignments = list(user.roles)
     if process is not None:
-        return condition(process)
+        return _cases_where(user, assignments, rule(process, assignments))
     latest = current_process()
     versions = registry().versions(latest.name)
     if len(versions) <= 1:
-        return condition(latest)
+        return _cases_where(user, assignments, rule(latest, assignments))
+    rules = [rule(v, assignments) for v in versions]
+    if all(r == rules[0] for r in rules[1:]):
+        return _cases_where(user, assignments, rules[0])
     return or_(*[(Case.process_name == v.name) & (Case.process_version == v.version)
-                 & condition(v) for v in versions])
+                 & _cases_where(user, assignments, r)
+                 for v, r in zip(versions, rules, strict=True)])
 
 
 def users_holding(roles: Iterable[str], *, region_id: int, department_id: int | None = None,
