@@ -87,6 +87,9 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         # /healthz): unset shows them only with DEBUG or TESTING (workflow/server_details.py).
         "EXPOSE_SERVER_DETAILS": os.environ.get("EXPOSE_SERVER_DETAILS"),
     }
+    replica = os.environ.get("PORTFOLIO_DATABASE_URL")
+    if replica:  # the portfolio's reads from a read replica (platform/replica.py)
+        settings["SQLALCHEMY_BINDS"] = {"portfolio_replica": normalised_url(replica)}
     settings.update(overrides or {})
     return settings
 
@@ -95,6 +98,11 @@ def database_url(instance_path: Path) -> str:
     url = os.environ.get("DATABASE_URL")
     if not url:
         return f"sqlite:///{instance_path / 'workflow.sqlite3'}"
+    return normalised_url(url)
+
+
+def normalised_url(url: str) -> str:
+    """``postgres://`` and ``postgresql://`` as SQLAlchemy's psycopg 3 URL."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("postgresql://"):

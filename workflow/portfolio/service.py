@@ -1,7 +1,8 @@
 """Portfolio insight: where every idea is, where the chain is stuck, whether the portfolio
 matches the strategy and whether investments delivered. The counting is done in SQL
 (GROUP BY and window functions); only the percentiles are taken in Python on SQLite, which
-has no percentile function, over one number per stay in a state.
+has no percentile function, over one number per stay in a state. Each figure reads from the
+read replica when one is configured (``PORTFOLIO_DATABASE_URL``, platform/replica.py).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from workflow.models import (
     User,
 )
 from workflow.platform.extensions import db
+from workflow.platform.replica import replica_reads
 from workflow.processes.registry import current_process
 from workflow.states import features
 from workflow.states.i18n import N_
@@ -102,6 +104,7 @@ def parse_filters(args: Any) -> Filters:
 
 # ---------------------------------------------------------------- the figures
 
+@replica_reads
 def funnel(user: User, filters: Filters) -> list[tuple[str, int]]:
     """Cases per state, in the process's order."""
     query = (select(Case.state, func.count()).where(filters.condition(user))
@@ -116,6 +119,7 @@ def _days_between(later, earlier):
     return func.julianday(later) - func.julianday(earlier)
 
 
+@replica_reads
 def lead_times(user: User, filters: Filters) -> list[tuple[str, float | None, float | None, int]]:
     """Days spent in each waiting state (median, 90th percentile, number of stays), from the
     history: each change of state ends the stay that the previous change began."""
@@ -169,6 +173,7 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+@replica_reads
 def throughput(user: User, filters: Filters) -> list[tuple[str, int, int]]:
     """Per month: ideas submitted and cases decided (approved, by management or the nämnd)."""
     month = _month(CaseEvent.at)
@@ -203,6 +208,7 @@ class Balance:
         return self.cost.get(key, 0) / self.total if self.total else None
 
 
+@replica_reads
 def direction_balance(user: User, filters: Filters) -> Balance:
     cost = func.coalesce(func.sum(Case.cost_estimate_sek), 0)
     query = (select(Case.direction_focus, Case.direction_reach, cost)
@@ -217,6 +223,7 @@ def direction_balance(user: User, filters: Filters) -> Balance:
     return balance
 
 
+@replica_reads
 def demand_and_capacity(user: User, filters: Filters) -> dict[str, int]:
     """What waits for a decision (council, plan, management, nämnd) against the year's budget."""
     from workflow.council.service import capacity_for, config
@@ -230,6 +237,7 @@ def demand_and_capacity(user: User, filters: Filters) -> dict[str, int]:
             "hours": limits.yearly_hours}
 
 
+@replica_reads
 def benefits_planned_and_realised(user: User, filters: Filters) -> list[tuple[str, int, int]]:
     """Per decided case: the benefit planned for the year of the latest reported checkpoint
     (the calculation's amount for that year, docs/follow-up.md) against what was realised
@@ -248,6 +256,7 @@ def benefits_planned_and_realised(user: User, filters: Filters) -> list[tuple[st
             for row in rows]
 
 
+@replica_reads
 def maturity(user: User) -> list[tuple[Department, MaturityAssessment | None,
                                          list[DimiosRound]]]:
     latest = (select(MaturityAssessment.id, func.row_number().over(
