@@ -38,7 +38,7 @@ NGRAM_SIZE = 4
 NGRAM_MIN_STEM = 7  # only stems at least this long are split into n-grams
 NGRAM_WEIGHT = 0.25  # per n-gram, relative to a whole word
 NGRAM_PREFIX = "#"  # keeps n-gram features apart from short words with the same letters
-FEATURE_CACHE = 2048  # texts whose features are kept (about 4 KiB each: 8 MiB)
+FEATURE_CACHE = 1024  # texts whose features are kept (about 4 KiB each: 4 MiB)
 
 STOPWORDS = frozenset("""
     alla allt alltid andra annan annat att av bara behöva blev bli blir blivit både
