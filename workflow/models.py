@@ -359,9 +359,12 @@ class CaseEvent(db.Model):
     """One row of a case's history. Rows are only ever added (see the listeners below)."""
 
     __tablename__ = "case_history"
+    # A case's rows in order: its history, and the newest row the hash chain links to
+    # (platform/audit.py) without walking the primary key backwards (migration 0023).
+    __table_args__ = (Index("ix_case_history_case_id_id", "case_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     event: Mapped[str] = mapped_column(String(40))
     from_state: Mapped[Optional[str]] = mapped_column(String(40))
     to_state: Mapped[str] = mapped_column(String(40))

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 from flask import current_app
-from sqlalchemy import func, inspect, select
+from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -431,10 +431,27 @@ def fire(case: Case, event: Any, actor: User, data: Mapping[str, Any] | None = N
     return case
 
 
+# A case's förvaltning with its region, and its unit (none joins when unit_id is NULL).
+_PLACE = (select(Department, Unit)
+          .outerjoin(Unit, Unit.id == bindparam("unit_id"))
+          .where(Department.id == bindparam("department_id"))
+          .options(joinedload(Department.region, innerjoin=True)))
+
+
 def _load_unit(case: Case) -> None:
-    """The role check and the guards read the case's förvaltning and unit: when the caller
-    has not loaded them, read them by primary key (the identity map usually has them)."""
+    """The role check and the guards read the case's förvaltning (with its region) and unit:
+    when the caller has not loaded them, read all three in one query, or by primary key when
+    the identity map has the förvaltning already."""
     unloaded = inspect(case).unloaded
+    if "department" in unloaded and db.session.identity_map.get(
+            db.session.identity_key(Department, case.department_id)) is None:
+        row = db.session.execute(_PLACE, {"department_id": case.department_id,
+                                          "unit_id": case.unit_id}).first()
+        if row is not None:
+            set_committed_value(case, "department", row[0])
+            if "unit" in unloaded:
+                set_committed_value(case, "unit", row[1] if case.unit_id is not None else None)
+            return
     if "department" in unloaded:
         set_committed_value(case, "department", db.session.get(Department, case.department_id))
     if "unit" in unloaded:
@@ -451,28 +468,32 @@ def checked_event(case: Case, event: str, actor: User, data: Mapping[str, Any],
 
 
 def _checked(case: Case, event: str, roles: set[str], data: Mapping[str, Any],
-             actor: User | None, now: datetime) -> tuple[dict[str, Any], Facts, str]:
+             actor: User | None, now: datetime
+             ) -> tuple[dict[str, Any], Facts, str, dict[str, Any]]:
+    """The event's values, the facts its guards saw, the next state, and the delegation
+    facts read for them (empty unless the event checks ``within_delegation``)."""
     process = process_of(case)
+    delegation_facts: dict[str, Any] = {}
     try:
         values = {name: clean_text(value) if isinstance(value, str) else value
                   for name, value in process.parse_values(event, data).items()}
         _check_planned_year(values.get("planned_year"))
         _check_event_values(values)
-        facts = _facts(case, process.event(event), values, now, actor)
+        facts = _facts(case, process.event(event), values, now, actor, delegation_facts)
         _check_with_diarienummer(process, case, event, roles, facts)
         new_state = process.next_state(case.state, event)
     except InvalidFields as exc:
         raise ValidationFailed(exc.errors) from None
     except Refusal as refusal:
         raise _refusal_error(process, refusal) from None
-    return values, facts, new_state
+    return values, facts, new_state, delegation_facts
 
 
 def _transition(case: Case, event: str, roles: set[str], data: Mapping[str, Any],
                 actor: User | None, now: datetime,
                 consent: Mapping[str, Any] | None = None) -> None:
     process = process_of(case)
-    values, facts, new_state = _checked(case, event, roles, data, actor, now)
+    values, facts, new_state, delegation_facts = _checked(case, event, roles, data, actor, now)
     old_state = case.state
     case.state = new_state
     case.updated_at = now
@@ -487,9 +508,9 @@ def _transition(case: Case, event: str, roles: set[str], data: Mapping[str, Any]
             data.setdefault("diarienummer", case.diarienummer)
     if "within_delegation" in process.event(event).guards:
         # The decision names the delegation point it was taken under (docs/delegation.md).
+        # The order version the guard checked (read with its points, not read again).
         data["delegation"] = delegation.record_of(
-            delegation_rules.verdict_of(facts),
-            delegation.facts_for(case.department, facts.today)["_order_version"],
+            delegation_rules.verdict_of(facts), delegation_facts["_order_version"],
             facts.prisbasbelopp_sek)
     if consent:  # an accepted merge proposal: who proposed and who accepted
         data["consent"] = dict(consent)
@@ -560,14 +581,18 @@ def _with_labels(process: Process, failure: Failure) -> Failure:
 
 
 def _facts(case: Case, event: EventSpec, values: Mapping[str, Any], now: datetime,
-           actor: User | None = None) -> Facts:
+           actor: User | None = None, delegation_facts: dict[str, Any] | None = None) -> Facts:
+    """What the event's guards check. ``delegation_facts``, if given, receives the
+    delegation order's facts read for ``within_delegation``."""
     department = case.department
     today = local_day(now)
-    dossier_view, unreported, delegation_facts = None, 0, {}
+    dossier_view, unreported = None, 0
+    if delegation_facts is None:
+        delegation_facts = {}
     if {"dossier_complete", "within_delegation"} & set(event.guards):
         dossier_view = dossier.view(case, today)
     if "within_delegation" in event.guards:
-        delegation_facts = delegation.facts_for(department, today)
+        delegation_facts.update(delegation.facts_for(department, today))
     if "benefits_followed_up" in event.guards:
         unreported = follow_up.unreported_count(case)
     limit = department.delegation_limit_sek

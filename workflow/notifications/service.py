@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from workflow.models import (
@@ -145,7 +145,11 @@ def rules() -> Rules:
 # ---------------------------------------------------------------- creating notifications
 
 def settings_for(user: User) -> NotificationSettings:
-    found = db.session.get(NotificationSettings, user.id)
+    return _or_defaults(user, db.session.get(NotificationSettings, user.id))
+
+
+def _or_defaults(user: User, found: NotificationSettings | None) -> NotificationSettings:
+    """The person's stored settings, or (no row) the defaults of config/notifications.toml."""
     if found is not None:
         return found
     defaults = rules()
@@ -155,15 +159,21 @@ def settings_for(user: User) -> NotificationSettings:
 
 def notify(user: User, kind: str, key: str, subject: dict[str, Any],
            body: Sequence[messages.Part], *, case: Case | None = None,
-           now: datetime | None = None) -> Notification | None:
+           now: datetime | None = None, settings: NotificationSettings | None = None,
+           new_key: bool = False) -> Notification | None:
     """Create the notification unless one with ``key`` exists; returns the new one or None.
 
     ``subject`` is a message (``messages.message``), ``body`` a list of lines (messages, or
     plain strings shown as written): kept as msgids and parameters and shown in the reader's
-    language (workflow/notifications/messages.py)."""
-    if db.session.scalar(select(Notification.id).where(Notification.key == key)) is not None:
+    language (workflow/notifications/messages.py). ``settings``: the person's settings when
+    the caller has read them already (:func:`settings_for`). ``new_key``: the key names a row
+    this transaction has just inserted, so no notification can have it yet (nothing to look
+    up; the unit of work's INSERT skips a key that exists all the same)."""
+    if not new_key and db.session.scalar(
+            select(Notification.id).where(Notification.key == key)) is not None:
         return None
-    settings = settings_for(user)
+    if settings is None:
+        settings = settings_for(user)
     wants_email = settings.email_enabled and user.email and kind in (settings.email_kinds or KINDS)
     subject_text, body_text = messages.stored_texts(subject, body)
     notification = Notification(
@@ -210,11 +220,13 @@ def case_changed(case: Case, entry: CaseEvent, now: datetime) -> int:
                                 "ärendet om du vill få veta hur det går."),
                              case=target.id, title=target.title)]
     created = 0
-    for user_id, (user, kind) in _recipients(case).items():
+    # The key names the history row this transaction has just inserted (rows are never
+    # deleted, so its id is never used again): no notification can have it yet.
+    for user_id, (user, kind, settings) in _recipients(case).items():
         if entry.actor_id == user_id:
             continue  # they did it themselves
         if notify(user, kind, f"event:{entry.id}:user:{user_id}", subject, body,
-                  case=case, now=now):
+                  case=case, now=now, settings=settings, new_key=uow.current() is not None):
             created += 1
     return created
 
@@ -248,16 +260,26 @@ def _committee_line(entry: CaseEvent) -> dict[str, Any]:
                       "%(paragraph)s)."), **params)
 
 
-def _recipients(case: Case) -> dict[int, tuple[User, str]]:
-    """The submitter ("status"), then the active followers ("followed"), read in one query."""
-    followers = select(CaseFollower.user_id).where(CaseFollower.case_id == case.id)
-    wanted = User.id.in_(followers) & User.is_active_user.is_(True)
-    if case.author_id is not None:
-        wanted = wanted | (User.id == case.author_id)
-    people = list(db.session.scalars(select(User).where(wanted)))
-    recipients = {user.id: (user, "status") for user in people if user.id == case.author_id}
-    for user in people:
-        recipients.setdefault(user.id, (user, "followed"))
+# The case's active followers and its author (an author_id of NULL matches no one), each
+# with their notification settings if they saved any.
+_RECIPIENTS = (
+    select(User, NotificationSettings)
+    .outerjoin(NotificationSettings, NotificationSettings.user_id == User.id)
+    .where((User.id.in_(select(CaseFollower.user_id)
+                        .where(CaseFollower.case_id == bindparam("case_id")))
+            & User.is_active_user.is_(True))
+           | (User.id == bindparam("author_id"))))
+
+
+def _recipients(case: Case) -> dict[int, tuple[User, str, NotificationSettings]]:
+    """The submitter ("status"), then the active followers ("followed"), each with their
+    settings, read in one query."""
+    people = [(user, _or_defaults(user, settings)) for user, settings in db.session.execute(
+        _RECIPIENTS, {"case_id": case.id, "author_id": case.author_id})]
+    recipients = {user.id: (user, "status", settings) for user, settings in people
+                  if user.id == case.author_id}
+    for user, settings in people:
+        recipients.setdefault(user.id, (user, "followed", settings))
     return recipients
 
 

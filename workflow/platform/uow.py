@@ -19,7 +19,7 @@ What a unit writes besides the caller's own rows:
 - notifications (:func:`workflow.notifications.service.notify`) are collected, and inserted
   in one batch just before the commit (one statement instead of one per recipient; the
   objects ``notify`` returned are not added to the session and get no id). A notification
-  whose unique key another process wrote meanwhile is skipped, as before.
+  whose unique key another process wrote meanwhile is skipped (ON CONFLICT DO NOTHING).
 """
 from __future__ import annotations
 
@@ -70,14 +70,18 @@ class Work:
     def write(self) -> None:
         """Insert the collected notifications in one statement (executemany: no RETURNING
         of each row's id, which would make the ORM insert them one by one). A key another
-        process wrote since it was checked makes the batch fail: then each is inserted on
-        its own, skipping those."""
+        process wrote since it was checked is skipped: the INSERT does nothing for it (ON
+        CONFLICT DO NOTHING), so no savepoint is needed."""
         pending, self.notifications, self.keys = self.notifications, [], set()
         if not pending:
             return
         db.session.flush()  # cases and people created in this unit get their ids
         rows = [_row(notification) for notification in pending]
-        try:
+        statement = _insert_skipping_known_keys(db.session.connection().dialect.name)
+        if statement is not None:
+            db.session.execute(statement, rows)
+            return
+        try:  # a database without ON CONFLICT: a savepoint, and each on its own if one fails
             with db.session.begin_nested():
                 db.session.execute(insert(Notification), rows)
         except IntegrityError:
@@ -87,6 +91,17 @@ class Work:
                         db.session.execute(insert(Notification), [row])
                 except IntegrityError:  # another process created it a moment ago
                     continue
+
+
+def _insert_skipping_known_keys(dialect: str) -> Any:
+    """INSERT INTO notifications … ON CONFLICT (key) DO NOTHING, where the database has it."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:
+        return None
+    return dialect_insert(Notification).on_conflict_do_nothing(index_elements=[Notification.key])
 
 
 def _row(notification: Notification) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from workflow.admin import log as admin_log
 from workflow.models import (
@@ -182,6 +182,10 @@ def _secret(value: Any, errors: dict[str, Any]) -> str:
 
 # ---------------------------------------------------------------- enqueueing
 
+_ACTIVE_HOOKS = (select(Webhook).where(Webhook.department_id == bindparam("department_id"),
+                                        Webhook.active.is_(True)).order_by(Webhook.id))
+
+
 @on_record
 def enqueue(entry: CaseEvent) -> list[WebhookDelivery]:
     """One pending delivery of ``entry`` per active webhook of its case's förvaltning, added
@@ -192,9 +196,7 @@ def enqueue(entry: CaseEvent) -> list[WebhookDelivery]:
     if department_id is None:
         return []
     with db.session.no_autoflush:  # the case may be half-written until its unit ends
-        hooks = list(db.session.scalars(select(Webhook).where(
-            Webhook.department_id == department_id, Webhook.active.is_(True))
-            .order_by(Webhook.id)))
+        hooks = list(db.session.scalars(_ACTIVE_HOOKS, {"department_id": department_id}))
         if not hooks:
             return []
         body = payload(case, entry)
