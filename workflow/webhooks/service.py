@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-import requests
 from sqlalchemy import bindparam, select, update
 
 from workflow.admin import log as admin_log
@@ -265,9 +264,13 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=2 ** max(0, attempts - 1))
 
 
-def deliver_due(now: datetime, http: Any = requests) -> int:
+def deliver_due(now: datetime, http: Any = None) -> int:
     """Send every due delivery of an active webhook (oldest first); returns how many were
-    delivered. Each outcome is committed at once, so nothing is sent twice."""
+    delivered. Each outcome is committed at once, so nothing is sent twice. ``http``: the
+    ``requests`` module unless told (imported here: only the scheduler sends, and a web
+    worker need not carry it, issue 14)."""
+    if http is None:
+        import requests as http
     due = list(db.session.scalars(
         select(WebhookDelivery.id).join(Webhook)
         .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now,
@@ -284,6 +287,7 @@ def deliver_due(now: datetime, http: Any = requests) -> int:
 
 
 def _attempt(delivery: WebhookDelivery, now: datetime, http: Any) -> bool:
+    from requests import RequestException
     hook = delivery.webhook
     body = body_of(delivery)
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
@@ -295,7 +299,7 @@ def _attempt(delivery: WebhookDelivery, now: datetime, http: Any) -> bool:
                              allow_redirects=False)
         status, error = response.status_code, None
         response.close()
-    except requests.RequestException as exc:  # no answer: the kind of failure, nothing more
+    except RequestException as exc:  # no answer: the kind of failure, nothing more
         status, error = None, type(exc).__name__
     delivery.last_status_code = status
     if status is not None and 200 <= status < 300:
