@@ -76,7 +76,7 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
         with app.app_context():
             from workflow.platform.extensions import db
 
-            with db.engine.connect() as connection:
+            with db.engine.begin() as connection:  # committed: a rolled-back ANALYZE keeps nothing
                 connection.exec_driver_sql("ANALYZE")
 
     lines: list[Line] = []
