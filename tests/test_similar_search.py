@@ -92,3 +92,18 @@ def test_precision_on_the_labelled_demo_is_at_least_the_old_index(demo_app):
     assert result["queries"] == 43
     assert result["precision_at_1"] >= 0.767 and result["hit_rate_at_3"] >= 0.813
     assert result["distinct_in_top_3"] <= 7
+
+
+def test_only_the_newest_cases_sharing_a_word_are_ranked(ctx, monkeypatch):
+    """The bound that keeps a hint's cost flat at 100 000 cases (SCAN_LIMIT): of the hintable
+    cases sharing a word with the idea, only the newest are ranked by the database."""
+    made = [_submitted(title=f"Nyckelskåp nummer {n}", need="Nycklar hämtas i skåpet.")
+            for n in range(5)]
+    region = user("admin").region_id
+    monkeypatch.setattr(similar, "CANDIDATES", 10_000)
+    every = [row[0] for row in similar._candidates(region, "Nyckelskåp", "", None)]
+    assert {case.id for case in made} <= set(every)
+    monkeypatch.setattr(similar, "SCAN_LIMIT", 3)
+    newest = [row[0] for row in similar._candidates(region, "Nyckelskåp", "", None)]
+    assert sorted(newest) == sorted(every)[-3:]
+    assert sorted(newest) == [case.id for case in made[-3:]]

@@ -47,6 +47,9 @@ PAIRS_PATH = PROJECT_ROOT / "seeds" / "similar_pairs.yaml"
 CASES_PATH = PROJECT_ROOT / "seeds" / "cases.yaml"
 # How many cases the database's text search hands on to be ranked in Python.
 CANDIDATES = 50
+# Of the cases sharing a word with the idea, how many (the newest) the database ranks: the work
+# of a hint stays bounded however many cases a region has (issue 14; docs/similar-ideas.md).
+SCAN_LIMIT = 2000
 # Query terms: at most this many distinct word prefixes (the title's, then the need's
 # longest), the shortest prefix kept whole.
 MAX_TERMS = 16
@@ -95,7 +98,8 @@ def ranked_ids(region_id: int, title: str, need: str = "", limit: int = LIMIT,
     first, never ``exclude``.
 
     Two steps, neither kept between requests: the database's text index finds the
-    :data:`CANDIDATES` hintable cases that share most words (or word prefixes) with the idea,
+    :data:`CANDIDATES` hintable cases that share most words (or word prefixes) with the idea
+    among the :data:`SCAN_LIMIT` newest that share any,
     ranked by its own measure (PostgreSQL ``ts_rank``, the title weighing more; SQLite
     ``bm25`` with the title weighing 2.5 times the need); then
     :func:`workflow.calc.similarity.build_index` ranks those few in Python as the hints always
@@ -157,42 +161,55 @@ def _candidates(region_id: int, title: str, need: str, exclude: int | None
     if not prefixes:
         return []
     params = {"region": region_id, "exclude": exclude if exclude is not None else -1,
-              "hidden": list(HIDDEN_STATES), "limit": CANDIDATES}
+              "hidden": list(HIDDEN_STATES), "limit": CANDIDATES, "scan": SCAN_LIMIT}
     if db.session.get_bind().dialect.name == "postgresql":
         statement = _PG_CANDIDATES
         params.update(text=" ".join(terms.values()),
                       prefixes=" | ".join(f"{p}:*" for p in prefixes))
+        # A plan for these very words, never a generic one for any words (psycopg prepares
+        # a statement run five times): only then does the planner know how common they are,
+        # and read the newest cases backwards when most cases share them. For the rest of
+        # this transaction only.
+        db.session.execute(text("SELECT set_config('plan_cache_mode', 'force_custom_plan', "
+                                "true)"))
     else:
         statement = _SQLITE_CANDIDATES
         params["match"] = " OR ".join(f'"{p}"*' for p in prefixes)
     return [(row.id, row.title, row.need) for row in db.session.execute(statement, params)]
 
 
-# Hintable: the region's cases outside the hidden states, the case itself excluded. Every
-# value is a bound parameter; the statements are constant text.
+# Hintable: the region's cases outside the hidden states, the case itself excluded. Of those
+# sharing a word with the idea, the SCAN_LIMIT newest are ranked by the database's measure and
+# the CANDIDATES best handed on. Every value is a bound parameter; the statements are constant.
 _SQLITE_CANDIDATES = text("""
-    SELECT c.id, c.title, c.need FROM cases_fts JOIN cases c ON c.id = cases_fts.rowid
-    JOIN departments d ON d.id = c.department_id
-    WHERE d.region_id = :region AND c.state NOT IN :hidden AND c.id <> :exclude
-      AND cases_fts MATCH :match
-    ORDER BY bm25(cases_fts, 2.5, 1.0), c.id LIMIT :limit
+    WITH newest AS MATERIALIZED (
+      SELECT c.id, c.title, c.need, bm25(cases_fts, 2.5, 1.0) AS rank
+      FROM cases_fts JOIN cases c ON c.id = cases_fts.rowid
+      JOIN departments d ON d.id = c.department_id
+      WHERE d.region_id = :region AND c.state NOT IN :hidden AND c.id <> :exclude
+        AND cases_fts MATCH :match
+      ORDER BY cases_fts.rowid DESC LIMIT :scan)
+    SELECT id, title, need FROM newest ORDER BY rank, id LIMIT :limit
 """).bindparams(bindparam("hidden", expanding=True))
 
 
 # The idea's Swedish lexemes (plainto_tsquery joins them with AND; here they are OR'ed) and
-# the prefixes of its words: a case sharing any of them is a candidate. MATERIALIZED: the query
-# is made once, also in the generic plan of a prepared statement (psycopg prepares a statement
-# run five times), which would otherwise make it again for every row. ts_rank, not
+# the prefixes of its words: a case sharing any of them is a candidate. Written out twice, not
+# in a CTE: with a custom plan (see _candidates) the planner folds it into one constant and
+# estimates from the column's statistics how many cases share the words. ts_rank, not
 # ts_rank_cd: cover density cost 16 times as much at 16 000 cases and ranked no better.
 _PG_CANDIDATES = text("""
-    WITH q AS MATERIALIZED (SELECT
-        replace(plainto_tsquery('swedish', :text)::text, ' & ', ' | ')::tsquery
-        || to_tsquery('simple', :prefixes) AS query)
-    SELECT c.id, c.title, c.need FROM cases c CROSS JOIN q
-    JOIN departments d ON d.id = c.department_id
-    WHERE d.region_id = :region AND c.state NOT IN :hidden AND c.id <> :exclude
-      AND c.search @@ q.query
-    ORDER BY ts_rank(c.search, q.query) DESC, c.id LIMIT :limit
+    WITH newest AS MATERIALIZED (
+      SELECT c.id, c.title, c.need, c.search FROM cases c
+      JOIN departments d ON d.id = c.department_id
+      WHERE d.region_id = :region AND c.state NOT IN :hidden AND c.id <> :exclude
+        AND c.search @@ (replace(plainto_tsquery('swedish', :text)::text, ' & ', ' | ')::tsquery
+                         || to_tsquery('simple', :prefixes))
+      ORDER BY c.id DESC LIMIT :scan)
+    SELECT id, title, need FROM newest
+    ORDER BY ts_rank(search, replace(plainto_tsquery('swedish', :text)::text, ' & ', ' | ')
+                             ::tsquery || to_tsquery('simple', :prefixes)) DESC, id
+    LIMIT :limit
 """).bindparams(bindparam("hidden", expanding=True))
 
 
