@@ -70,16 +70,14 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
     seconds = time.perf_counter() - started
     _say(f"Seeded in {seconds:.1f} s: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     if backend == "PostgreSQL":
-        # A database in use has been vacuumed and analysed (autovacuum comes by once a
-        # fraction of a table changed: statistics for the planner, the visibility map for
-        # index-only scans); right after a bulk load it has neither until autovacuum runs.
-        # SQLite has no statistics unless someone runs ANALYZE, and the app does not.
+        # A database in use has planner statistics (autovacuum analyses a table once a tenth
+        # of it changed); right after a bulk load it has none until autovacuum comes by.
+        # SQLite has none unless someone runs ANALYZE, and the app does not: measured as is.
         with app.app_context():
             from workflow.platform.extensions import db
 
-            with db.engine.connect().execution_options(
-                    isolation_level="AUTOCOMMIT") as connection:  # VACUUM needs no transaction
-                connection.exec_driver_sql("VACUUM ANALYZE")
+            with db.engine.begin() as connection:  # committed: a rolled-back ANALYZE keeps nothing
+                connection.exec_driver_sql("ANALYZE")
 
     lines: list[Line] = []
     targets, urls = measures.page_urls(app)

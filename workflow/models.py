@@ -293,9 +293,7 @@ class Case(db.Model):
     __tablename__ = "cases"
     __table_args__ = (
         Index("ix_cases_state_unit", "state", "unit_id"),
-        # Who sees a case is decided by its förvaltning, state and author (cases/access.py):
-        # with all three in the index a list's count reads the index alone (migration 0023).
-        Index("ix_cases_department_state_author", "department_id", "state", "author_id"),
+        Index("ix_cases_department_state", "department_id", "state"),
         # A list filtered by state, newest first, reads its page in order (migration 0023).
         Index("ix_cases_state_updated", "state", "updated_at", "id"),
         CheckConstraint("cost_estimate_sek IS NULL OR cost_estimate_sek >= 0",

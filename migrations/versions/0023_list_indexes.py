@@ -1,4 +1,4 @@
-"""indexes for the case lists and counts, merged cases and a case's newest history row; the hint fingerprint's index goes
+"""indexes for the case lists, merged cases and a case's newest history row; the hint fingerprint's index goes
 
 Revision ID: 0023
 Revises: 0022
@@ -9,11 +9,6 @@ Issue 14 (scale):
 * ``ix_cases_state_updated`` on ``cases (state, updated_at, id)``: a case list filtered by
   state is shown newest first, 25–50 rows a page; with this index the database reads the
   page's rows in order and stops, instead of sorting every case in the state.
-* ``ix_cases_department_state_author`` on ``cases (department_id, state, author_id)``
-  replaces ``ix_cases_department_state``: the visibility condition (cases/access.py) asks
-  for the förvaltning, the state and the author, so a list's count ("… st") and the
-  portfolio's counts read the index alone (an index-only scan on PostgreSQL: 16 → 1.4 ms for
-  4 200 cases of 100 000).
 * ``ix_cases_merged_into_id``: the case page lists the ideas merged into the case; without
   an index that was a scan of every case (2 ms at 10 000 cases on SQLite).
 * ``ix_case_history_case_id_id`` on ``case_history (case_id, id)`` replaces the index on
@@ -40,14 +35,9 @@ def upgrade():
     op.drop_index('ix_cases_unit_state_version', table_name='cases')
     op.create_index('ix_case_history_case_id_id', 'case_history', ['case_id', 'id'])
     op.drop_index('ix_case_history_case_id', table_name='case_history')
-    op.create_index('ix_cases_department_state_author', 'cases',
-                    ['department_id', 'state', 'author_id'])
-    op.drop_index('ix_cases_department_state', table_name='cases')
 
 
 def downgrade():
-    op.create_index('ix_cases_department_state', 'cases', ['department_id', 'state'])
-    op.drop_index('ix_cases_department_state_author', table_name='cases')
     op.create_index('ix_case_history_case_id', 'case_history', ['case_id'])
     op.drop_index('ix_case_history_case_id_id', table_name='case_history')
     op.create_index('ix_cases_unit_state_version', 'cases',
