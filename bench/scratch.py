@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from workflow import create_app
+from workflow.ops import migrations
 from workflow.platform.extensions import db
 from workflow.platform.settings import database_url
 
@@ -57,6 +57,9 @@ def create_schema(url: str, workdir: Path) -> None:
             connection.execute(text("CREATE SCHEMA public"))
         engine.dispose()
     app = make_app(url, workdir)
+    migrations.enable(app)
+    from flask_migrate import upgrade  # not in the memory worker, which imports this module
+
     with app.app_context():
         upgrade()
         db.engine.dispose()

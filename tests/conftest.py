@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
 
 from workflow import create_app
+from workflow.ops import migrations
 from workflow.ops.seeding import seed_demo
 from workflow.platform.extensions import db
 from workflow.platform.settings import database_url
@@ -66,6 +67,7 @@ def _pg_url() -> str:
 def _migrate(url: str, instance: Path) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     app.instance_path = str(instance)
+    migrations.enable(app)
     with app.app_context():
         upgrade()
         db.engine.dispose()

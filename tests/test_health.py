@@ -1,6 +1,9 @@
 """/healthz: 200 only when the database answers and the schema is at the newest migration."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from contextlib import contextmanager
 
 import pytest
@@ -12,7 +15,9 @@ from werkzeug.serving import WSGIRequestHandler
 
 from helpers import IDEA, api_headers, unit
 from workflow import create_app
+from workflow.ops import migrations
 from workflow.platform.extensions import db
+from workflow.platform.settings import PROJECT_ROOT
 from workflow.views.health import MIGRATIONS_DIR, MIGRATIONS_KEY, Migrations
 
 SCRIPTS = ScriptDirectory(str(MIGRATIONS_DIR))
@@ -102,6 +107,63 @@ def test_head_is_read_from_the_scripts_at_start_up(app):
     assert migrations.compare(frozenset({PREVIOUS})) == "behind"
     assert migrations.compare(frozenset({"unknown"})) == "ahead"
     assert migrations.compare(frozenset()) == "missing"
+
+
+
+def test_the_scripts_text_gives_what_alembic_reads_from_them(tmp_path):
+    """ops/migrations.revisions reads the revisions without running the scripts; Alembic's
+    ScriptDirectory runs them. Both on the project's folder and on a branched, merged one."""
+    ours = migrations.revisions(MIGRATIONS_DIR)
+    assert ours.heads == set(SCRIPTS.get_heads())
+    assert ours.known == {script.revision for script in SCRIPTS.walk_revisions()}
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (tmp_path / "script.py.mako").write_text("")
+    for name, revision, down in (("a", "a1", None), ("b", "b1", "a1"), ("c", "c1", "a1"),
+                                 ("m", "m1", ("b1", "c1")), ("d", "d1", "a1")):
+        (versions / f"{name}.py").write_text(
+            f'"""{name}"""\nfrom alembic import op\n\nrevision = {revision!r}\n'
+            f"down_revision: str | None = {down!r}\n\n\ndef upgrade():\n    pass\n")
+    branched = migrations.revisions(tmp_path)
+    scripts = ScriptDirectory(str(tmp_path))
+    assert branched.heads == set(scripts.get_heads()) == {"m1", "d1"}
+    assert branched.known == {s.revision for s in scripts.walk_revisions()}
+    (versions / "stray.py").write_text("VALUE = 1\n")  # Alembic refuses it, and so do we
+    migrations.revisions.cache_clear()
+    with pytest.raises(ValueError, match="stray.py"):
+        migrations.revisions(tmp_path)
+
+
+def test_flask_db_runs_flask_migrate(app, client):
+    """`flask db …` is a stand-in until it runs; then Flask-Migrate's own group, options and
+    all, answers (ops/migrations.py)."""
+    runner = app.test_cli_runner()
+    assert "upgrade" in runner.invoke(args=["db", "--help"]).output
+    with recorded_revision(app, HEAD):
+        stamped = runner.invoke(args=["db", "stamp", PREVIOUS])
+        assert stamped.exit_code == 0, stamped.output
+        assert client.get("/healthz").get_json()["migrations"] == "behind"
+        stamped = runner.invoke(args=["db", "-d", str(MIGRATIONS_DIR), "stamp", "head"])
+        assert stamped.exit_code == 0, stamped.output
+        assert client.get("/healthz").get_json()["migrations"] == "current"
+
+
+def test_a_web_worker_imports_no_alembic(tmp_path):
+    """Starting the app and answering /healthz leaves Alembic and Flask-Migrate unimported:
+    about 34 MiB a worker (issue 14)."""
+    program = (
+        "import sys\n"
+        "from workflow import create_app\n"
+        f"app = create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/x.sqlite3',"
+        " 'SECRET_KEY': 'x', 'MAIL_BACKEND': 'none'})\n"
+        "app.test_client().get('/healthz')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('alembic', 'flask_migrate', 'mako')))\n")
+    answer = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                            cwd=PROJECT_ROOT, env={**os.environ, "INSTANCE_PATH": str(tmp_path)},
+                            timeout=120)
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.strip() == "[]"
 
 
 # --- behind a reverse proxy (TRUSTED_PROXIES) ------------------------------------------------

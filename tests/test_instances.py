@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine, make_url
 from helpers import case_in
 from workflow import create_app
 from workflow.models import Case, CaseEvent
+from workflow.ops import migrations
 from workflow.ops.seeding import seed_demo
 from workflow.platform.extensions import db
 from workflow.platform.settings import PROJECT_ROOT
@@ -128,6 +129,7 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "instances-test",
                       "MAIL_BACKEND": "none"})
     app.instance_path = str(folder)
+    migrations.enable(app)
     instances: list[Instance] = []
     engine = create_engine(url)
     try:

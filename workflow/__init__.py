@@ -18,7 +18,7 @@ from workflow.council.service import CONFIG_KEY as PRIORITISATION_KEY
 from workflow.dossier.service import THRESHOLDS_KEY
 from workflow.notifications.service import RULES_KEY, load_rules
 from workflow.platform import audit
-from workflow.platform.extensions import babel, csrf, db, login_manager, migrate
+from workflow.platform.extensions import babel, csrf, db, login_manager
 from workflow.platform.logging_setup import configure_logging, is_unlogged, loggable_path
 from workflow.platform.server_details import exposes_server_details, hide_dev_server_banner
 from workflow.platform.settings import PROJECT_ROOT, load_settings
@@ -61,15 +61,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     audit.install()  # the case history's hash chain
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
-                     render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     _init_login(app)
     from workflow.people import sso
     sso.init_app(app)
 
-    from workflow.ops import cli
+    from workflow.ops import cli, migrations
+    migrations.init_app(app)  # `flask db`: Alembic only when it runs (ops/migrations.py)
     from workflow.platform import templating
     from workflow.views import register_blueprints
     register_blueprints(app)

@@ -24,9 +24,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, Session, backref, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflow.platform.extensions import db
+from workflow.platform.passwords import hash_password, verify_password
 
 TITLE_MAX = 200
 TEXT_MAX = 5000
@@ -173,10 +173,10 @@ class User(UserMixin, db.Model):
         return self.is_active_user
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return verify_password(self.password_hash, password)
 
 
 DEFAULT_TIME_ZONE = "Europe/Stockholm"

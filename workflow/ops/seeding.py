@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from workflow.cases import merging
 from workflow.cases import service as cases
@@ -36,6 +35,7 @@ from workflow.models import (
 )
 from workflow.plan import service as plan
 from workflow.platform.extensions import db
+from workflow.platform.passwords import hash_password
 from workflow.platform.settings import PROJECT_ROOT
 from workflow.states import delegation as delegation_rules
 from workflow.states.yaml_io import safe_load
@@ -293,5 +293,5 @@ def _describe(exc: Exception) -> str:
 @functools.lru_cache(maxsize=4)
 def _demo_password_hash(password: str) -> str:
     """The demo password is public: hash it once per process, so that seeding again (tests,
-    benchmarks) does not pay for scrypt each time."""
-    return generate_password_hash(password)
+    benchmarks) does not pay for the hash each time."""
+    return hash_password(password)

@@ -8,13 +8,13 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import select, update
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflow.models import ApiToken, User, utcnow
 from workflow.people import login_guard
 from workflow.people.login_guard import LoginLocked  # the views catch it from here
 from workflow.platform.errors import ServiceError
 from workflow.platform.extensions import db
+from workflow.platform.passwords import hash_password, needs_rehash, verify_password
 from workflow.platform.uow import in_unit_of_work, unit_of_work
 from workflow.states.i18n import N_
 
@@ -49,19 +49,22 @@ def authenticate(username: object, password: object,
     try:
         login_guard.check(name, address)
     except LoginLocked:
-        check_password_hash(_dummy_hash(), password)
+        verify_password(_dummy_hash(), password)
         raise
     user = db.session.scalar(select(User).where(User.username == name))
     account_exists = user is not None
     if user is None or not user.password_hash:
-        check_password_hash(_dummy_hash(), password)
+        verify_password(_dummy_hash(), password)
         user = None
     elif not user.check_password(password) or not user.is_active:
         user = None
     if user is None:
         login_guard.record_failure(name, address, account_exists=account_exists)
         return None
-    login_guard.record_success(name, address)
+    with unit_of_work():
+        if needs_rehash(user.password_hash):  # an older hash: stored anew (platform/passwords)
+            user.password_hash = hash_password(password)
+        login_guard.record_success(name, address)
     return user
 
 
@@ -98,7 +101,7 @@ def set_language(user: User, language: str) -> None:
 @cache
 def _dummy_hash() -> str:
     """A hash made the same way as real ones, to spend the same time on unknown usernames."""
-    return generate_password_hash(secrets.token_hex(16))
+    return hash_password(secrets.token_hex(16))
 
 
 @in_unit_of_work

@@ -1,7 +1,6 @@
 """The Flask extensions, created once and bound to the app in :func:`workflow.create_app`."""
 from flask_babel import Babel
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -24,7 +23,6 @@ class Base(DeclarativeBase):
 
 # The session can send the portfolio's reads to a replica (platform/replica.py).
 db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

@@ -4,30 +4,29 @@
 ``{"status", "database", "migrations", "revision", "head"}``; in production settings (see
 workflow/server_details.py) without ``revision`` and ``head``, which would tell a stranger
 which release runs. No login, no personal data, two small queries; the newest migration is
-read from the scripts once, at start-up.
+read from the scripts' text once, at start-up (ops/migrations.py: without importing Alembic
+or the scripts).
 """
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, jsonify
 from flask.blueprints import BlueprintSetupState
 from sqlalchemy import column, inspect, select, table
 from sqlalchemy.exc import SQLAlchemyError
 
+from workflow.ops import migrations as schema_migrations
 from workflow.platform.extensions import db
 from workflow.platform.server_details import exposes_server_details
-from workflow.platform.settings import PROJECT_ROOT
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
 
 MIGRATIONS_KEY = "workflow.health.migrations"
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+MIGRATIONS_DIR = schema_migrations.MIGRATIONS_DIR
 VERSION_TABLE = "alembic_version"
 
 
@@ -39,11 +38,9 @@ class Migrations:
     known: frozenset[str]
 
     @classmethod
-    @functools.cache  # the scripts do not change while the process runs; every app reads them
     def from_directory(cls, directory: Path) -> Migrations:
-        scripts = ScriptDirectory(str(directory))
-        return cls(frozenset(scripts.get_heads()),
-                   frozenset(script.revision for script in scripts.walk_revisions()))
+        found = schema_migrations.revisions(directory)
+        return cls(found.heads, found.known)
 
     def compare(self, applied: frozenset[str]) -> str:
         """current, behind (an older revision of ours), ahead (a revision this code does not
