@@ -111,3 +111,60 @@ def test_public_page_shows_decisions_without_personal_data(app):
             action="region.public_page")).all()
         assert [(e.before, e.after, e.actor_name) for e in entries] == [
             ({"public_page": True}, {"public_page": False}, "Maja Berg")]
+
+
+def test_the_benefits_chart_shows_the_largest_and_sums_the_rest():
+    rows = [(f"{n}: Idé {n}", planned, realised) for n, planned, realised in
+            ((1, 100, 50), (2, 900, 0), (3, 300, 300), (4, 300, 10), (5, 0, 0))]
+    shown = portfolio.largest_benefits(rows, bars=2)
+    assert [label for label, _p, _r in shown.largest] == ["2: Idé 2", "3: Idé 3"]
+    assert (shown.others, shown.others_planned, shown.others_realised) == (3, 400, 60)
+    everything = portfolio.largest_benefits(rows, bars=5)
+    assert len(everything.largest) == 5 and everything.others == 0
+    assert portfolio.largest_benefits([], bars=5) == portfolio.BenefitsShown([], 0, 0, 0)
+
+
+def test_the_benefits_chart_on_the_page_is_bounded_and_its_csv_has_every_case(app,
+                                                                             monkeypatch):
+    monkeypatch.setattr(portfolio, "BENEFIT_BARS", 1)
+    with app.app_context():
+        titles = [f"{c.id}: {c.title}" for c in (case_in("follow_up"), case_in("follow_up"))]
+    client = app.test_client()
+    client.post("/login", data={"username": "fchef", "password": "demo"})
+    page = client.get("/portfolio").get_data(as_text=True)
+    chart = page[page.index('id="chart-nytta"'):]
+    chart = chart[:chart.index("</figure>")]
+    assert "Övriga ärenden (1 st)" in chart
+    assert sum(title in chart for title in titles) == 1
+    assert "De 1 ärendena med störst planerad nytta, övriga summerade" in chart
+    csv = client.get("/portfolio/nytta.csv").data.decode("utf-8-sig")
+    assert all(title in csv for title in titles) and "Övriga" not in csv
+
+
+def test_the_funnel_counted_per_term_counts_what_the_visibility_rule_lets_each_reader_see(ctx):
+    """access.disjoint_terms: the terms, each without the rows of those before it, added up,
+    count each visible case once, for every demo person (roles, author, nothing)."""
+    from sqlalchemy import func, select
+
+    from helpers import all_users
+    from workflow.cases import access
+    from workflow.models import Case
+
+    case_in("council")
+    case_in("submitted")
+    case_in("draft")
+    own = cases.create_case(user("chef"), {**IDEA, "unit_id": unit().id})
+    cases.fire(own, "submit", user("chef"), {})  # chef sees it as its author and as manager
+    checked = 0
+    for person in all_users():
+        condition = access.visible_cases_condition(person)
+        expected = dict(db.session.execute(select(Case.state, func.count()).where(condition)
+                                           .group_by(Case.state)).all())
+        counted = {state: n for state, n in portfolio.funnel(person, Filters()) if n}
+        assert counted == expected, person.username
+        terms = access.disjoint_terms(condition)
+        per_term = [db.session.scalar(select(func.count()).select_from(Case).where(t))
+                    for t in terms]
+        assert sum(per_term) == sum(expected.values()), person.username
+        checked += len(terms) > 1
+    assert checked  # someone's rule had more than one term

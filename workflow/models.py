@@ -294,6 +294,7 @@ class Case(db.Model):
     __table_args__ = (
         Index("ix_cases_state_unit", "state", "unit_id"),
         Index("ix_cases_department_state", "department_id", "state"),
+        Index("ix_cases_state_department", "state", "department_id"),
         # A list filtered by state, newest first, reads its page in order (migration 0023).
         Index("ix_cases_state_updated", "state", "updated_at", "id"),
         CheckConstraint("cost_estimate_sek IS NULL OR cost_estimate_sek >= 0",

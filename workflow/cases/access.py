@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import case as sql_case
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BooleanClauseList
 
 from workflow.models import Case, Department, RoleAssignment, Unit, User, local_today
 from workflow.platform.extensions import db
@@ -62,16 +65,31 @@ def _rule(assignments: list[RoleAssignment], states_for_role: Callable[[str], li
 
 def _cases_where(user: User, assignments: list[RoleAssignment],
                  rule: _Rule) -> ColumnElement[bool]:
+    """The rule as SQL: one term per assignment that reaches a state, then the author's own
+    cases (last, so that :func:`disjoint_terms` leaves the roles' terms plain)."""
     author_states, states_per_assignment = rule
     conditions = []
+    for assignment, states in zip(assignments, states_per_assignment, strict=True):
+        if states:
+            conditions.append(Case.state.in_(states) & _scope(assignment))
     if author_states is None:
         conditions.append(Case.author_id == user.id)
     elif author_states:
         conditions.append((Case.author_id == user.id) & Case.state.in_(author_states))
-    for assignment, states in zip(assignments, states_per_assignment, strict=True):
-        if states:
-            conditions.append(Case.state.in_(states) & _scope(assignment))
     return or_(*conditions) if conditions else false()
+
+
+def disjoint_terms(condition: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+    """``condition``, an OR of terms, as terms that no row matches twice: each term without
+    the rows of the terms before it (``NOT`` that also counts a NULL as not matching).
+    Counted apart and added, they count what the OR counts; each can be read from the index
+    of its own columns, where the OR made SQLite look up every row (issue 14: the portfolio's
+    funnel, 3 ms against 1 ms). A condition that is no OR is one term."""
+    if not (isinstance(condition, BooleanClauseList) and condition.operator is operators.or_):
+        return [condition]
+    terms = list(condition.clauses)
+    return [and_(term, *(sql_case((earlier, 0), else_=1) == 1 for earlier in terms[:n]))
+            for n, term in enumerate(terms)]
 
 
 def visible_cases_condition(user: User, process: Process | None = None) -> ColumnElement[bool]:

@@ -7,13 +7,14 @@ read replica when one is configured (``PORTFOLIO_DATABASE_URL``, platform/replic
 from __future__ import annotations
 
 import tomllib
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select, union_all
 from sqlalchemy import case as sql_case
 
 from workflow.cases import access
@@ -58,8 +59,11 @@ class Filters:
     start: date | None = None
     end: date | None = None
 
-    def condition(self, user: User) -> ColumnElement[bool]:
-        parts = [access.visible_cases_condition(user)]
+    def condition(self, user: User, visible: ColumnElement[bool] | None = None
+                  ) -> ColumnElement[bool]:
+        """The cases counted: those ``user`` may see (or, given, ``visible``: a part of
+        them) that pass the filters."""
+        parts = [access.visible_cases_condition(user) if visible is None else visible]
         if self.department_id:
             parts.append(Case.department_id == self.department_id)
         if self.unit_id:
@@ -107,10 +111,15 @@ def parse_filters(args: Any) -> Filters:
 
 @replica_reads
 def funnel(user: User, filters: Filters) -> list[tuple[str, int]]:
-    """Cases per state, in the process's order."""
-    query = (select(Case.state, func.count()).where(filters.condition(user))
-             .group_by(Case.state))
-    counts = dict(db.session.execute(query).all())
+    """Cases per state, in the process's order. Counted per term of the visibility rule,
+    each term without the cases of those before it, and added (access.disjoint_terms):
+    each count reads an index alone."""
+    terms = access.disjoint_terms(access.visible_cases_condition(user))
+    query = union_all(*(select(Case.state, func.count()).where(filters.condition(user, term))
+                        .group_by(Case.state) for term in terms))
+    counts: dict[str, int] = defaultdict(int)
+    for state, count in db.session.execute(query):
+        counts[state] += count
     return [(state, counts.get(state, 0)) for state in current_process().definition.states]
 
 
@@ -258,6 +267,32 @@ def benefits_planned_and_realised(user: User, filters: Filters) -> list[tuple[st
              *planned_and_realised(row.benefit, reported[row.id], row.go_live_date,
                                    decided.get(row.id)))
             for row in rows]
+
+
+# The benefits chart on the page: the cases with the largest planned benefit, one bar each;
+# the others as one bar of their sums. The CSV has every case (docs/portfolio.md).
+BENEFIT_BARS = 15
+
+
+@dataclass(frozen=True)
+class BenefitsShown:
+    largest: list[tuple[str, int, int]]  # (label, planned, realised), largest planned first
+    others: int  # how many cases the last bar sums (0: no such bar)
+    others_planned: int
+    others_realised: int
+
+
+def largest_benefits(rows: list[tuple[str, int, int]], bars: int | None = None
+                     ) -> BenefitsShown:
+    """:func:`benefits_planned_and_realised` for a chart people can read: the ``bars``
+    cases with the largest planned benefit (ties: the order given), then the rest summed.
+    A region's follow-up holds thousands of cases; a bar each drew nothing legible and
+    made a page of megabytes (issue 14)."""
+    bars = BENEFIT_BARS if bars is None else bars
+    ordered = sorted(rows, key=lambda row: -row[1])
+    largest, rest = ordered[:bars], ordered[bars:]
+    return BenefitsShown(largest, len(rest), sum(r[1] for r in rest),
+                         sum(r[2] for r in rest))
 
 
 @replica_reads

@@ -32,14 +32,38 @@ def _label(state: str) -> str:
     return localized(current_process().state(state).label)
 
 
-def _charts(filters: portfolio.Filters) -> dict[str, tuple[charts.Chart, object]]:
+def _benefits(rows: list[tuple[str, int, int]], every_case: bool
+              ) -> tuple[list[str], list[int], list[int], str]:
+    """The benefits chart's bars: every case for the CSV; on the page the largest, the rest
+    summed in one bar (portfolio.largest_benefits)."""
+    if every_case:
+        return ([label for label, _p, _r in rows], [p for _l, p, _r in rows],
+                [r for _l, _p, r in rows], _("Per ärende."))
+    shown = portfolio.largest_benefits(rows)
+    labels = [label for label, _p, _r in shown.largest]
+    planned = [p for _l, p, _r in shown.largest]
+    realised = [r for _l, _p, r in shown.largest]
+    if shown.others:
+        labels.append(_("Övriga ärenden (%(count)s st)", count=format_decimal(shown.others)))
+        planned.append(shown.others_planned)
+        realised.append(shown.others_realised)
+        return labels, planned, realised, _(
+            "De %(count)s ärendena med störst planerad nytta, övriga summerade; CSV-filen "
+            "har alla ärenden.", count=len(shown.largest))
+    return labels, planned, realised, _("Per ärende.")
+
+
+def _charts(filters: portfolio.Filters, every_case: bool = False
+            ) -> dict[str, tuple[charts.Chart, object]]:
+    """The page's charts; ``every_case``: the benefits chart with a bar per case (CSV)."""
     user = current_user
     funnel = portfolio.funnel(user, filters)
     leads = portfolio.lead_times(user, filters)
     flow = portfolio.throughput(user, filters)
     balance = portfolio.direction_balance(user, filters)
     demand = portfolio.demand_and_capacity(user, filters)
-    benefits = portfolio.benefits_planned_and_realised(user, filters)
+    labels, planned, realised, which = _benefits(
+        portfolio.benefits_planned_and_realised(user, filters), every_case)
     quadrants = [(f, r) for f in DIRECTION_FOCUS for r in DIRECTION_REACH]
     made = {
         "tratt": (charts.Chart(
@@ -79,12 +103,11 @@ def _charts(filters: portfolio.Filters) -> dict[str, tuple[charts.Chart, object]
                           "årets budget."), unit="kr", number_format=_swedish),
             charts.bar_chart),
         "nytta": (charts.Chart(
-            "nytta", _("Planerad och realiserad nytta per år (kr)"),
-            [label for label, _p, _r in benefits],
-            [charts.Series(_("Planerad"), [p for _l, p, _r in benefits]),
-             charts.Series(_("Realiserad"), [r for _l, _p, r in benefits])],
-            description=_("Nyttokalkylens årliga nytta i pengar mot det som rapporterats "
-                          "vid senaste uppföljningen."), unit="kr", category_label=_("Ärende"),
+            "nytta", _("Planerad och realiserad nytta per år (kr)"), labels,
+            [charts.Series(_("Planerad"), planned), charts.Series(_("Realiserad"), realised)],
+            description=" ".join((_("Nyttokalkylens årliga nytta i pengar mot det som "
+                                    "rapporterats vid senaste uppföljningen."), which)),
+            unit="kr", category_label=_("Ärende"),
             number_format=_swedish), charts.bar_chart),
     }
     return made
@@ -107,7 +130,7 @@ def index():
 
 @bp.get("/portfolio/<slug>.csv")
 def csv(slug: str):
-    made = _charts(portfolio.parse_filters(request.args))
+    made = _charts(portfolio.parse_filters(request.args), every_case=True)
     if slug not in made:
         abort(404)
     chart, _render = made[slug]
