@@ -13,6 +13,7 @@ from typing import Any, Callable
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy.orm import joinedload
 
 from workflow.cases import service as cases
 from workflow.models import Case, CaseEvent, Department, Unit, User, utcnow
@@ -39,6 +40,8 @@ FIRE_PLAN: dict[str, tuple[str, str, str, dict[str, Any]]] = {
     "management": ("approve", "approved", "management", {}),
 }
 SOCIAL = "Socialförvaltningen"
+# What the app's user loader reads with the user (workflow/__init__.py: load_user).
+USER_LOADS = [joinedload(User.role_assignments)]
 
 
 # ---------------------------------------------------------------- logging in
@@ -278,13 +281,15 @@ def _batches(pool: dict[str, list[Firing]], count: int, cap: int) -> list[list[F
 
 
 def _fire_through_service(batch: list[Firing]) -> int:
-    """As a request does: load the user and the case, fire, end the session."""
+    """As a request does: load the user as the user loader does (with the roles), the case
+    as the event's route does (``get_case``, with its visibility check), fire, end the
+    session."""
     failures = 0
     for firing in batch:
         event, _to, _role, data = FIRE_PLAN[firing.state]
         try:
-            cases.fire(db.session.get(Case, firing.case_id), event,
-                       db.session.get(User, firing.actor_id), dict(data))
+            actor = db.session.get(User, firing.actor_id, options=USER_LOADS)
+            cases.fire(cases.get_case(actor, firing.case_id), event, actor, dict(data))
         except ServiceError:
             failures += 1
         db.session.remove()

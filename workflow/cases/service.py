@@ -89,7 +89,8 @@ DIARIENUMMER_MAX = 60
 # ---------------------------------------------------------------- reading
 
 # Every access check reads the case's förvaltning and unit: load them with the case.
-CASE_LOADS = (joinedload(Case.department), joinedload(Case.unit))
+CASE_LOADS = (joinedload(Case.department).joinedload(Department.region, innerjoin=True),
+              joinedload(Case.unit))
 # What the case page shows besides: the author, the history's actors, the comments' authors.
 PAGE_LOADS = (joinedload(Case.author), selectinload(Case.history).joinedload(CaseEvent.actor),
               selectinload(Case.comments).joinedload(Comment.author))
