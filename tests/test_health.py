@@ -148,9 +148,9 @@ def test_flask_db_runs_flask_migrate(app, client):
         assert client.get("/healthz").get_json()["migrations"] == "current"
 
 
-def test_a_web_worker_imports_no_alembic(tmp_path):
-    """Starting the app and answering /healthz leaves Alembic and Flask-Migrate unimported:
-    about 34 MiB a worker (issue 14)."""
+def test_a_web_worker_imports_no_alembic_nor_apscheduler(tmp_path):
+    """Starting the app and answering /healthz leaves Alembic and Flask-Migrate (about 34 MiB
+    a worker, issue 14) and APScheduler (the scheduler process's) unimported."""
     program = (
         "import sys\n"
         "from workflow import create_app\n"
@@ -158,7 +158,7 @@ def test_a_web_worker_imports_no_alembic(tmp_path):
         " 'SECRET_KEY': 'x', 'MAIL_BACKEND': 'none'})\n"
         "app.test_client().get('/healthz')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('alembic', 'flask_migrate', 'mako')))\n")
+        "('alembic', 'flask_migrate', 'mako', 'apscheduler')))\n")
     answer = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
                             cwd=PROJECT_ROOT, env={**os.environ, "INSTANCE_PATH": str(tmp_path)},
                             timeout=120)

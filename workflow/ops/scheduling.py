@@ -29,12 +29,9 @@ import threading
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 import click
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from flask.logging import has_level_handler
 from sqlalchemy import create_engine, delete, insert, or_, select, text, update
@@ -45,6 +42,9 @@ from sqlalchemy.pool import NullPool
 from workflow.models import SchedulerLease, utcnow
 from workflow.ops import jobs
 from workflow.platform.extensions import db
+
+if TYPE_CHECKING:  # APScheduler is imported by the scheduler process, not by web workers
+    from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger("workflow.scheduler")
 
@@ -279,6 +279,8 @@ def add_jobs(scheduler: BackgroundScheduler, schedule: dict[str, jobs.JobSpec],
              now: datetime) -> None:
     """Put every job of ``schedule`` into the (started, paused) scheduler's store, first run
     at ``now``, and drop stored jobs that are no longer in the schedule."""
+    from apscheduler.triggers.interval import IntervalTrigger
+
     for name, spec in schedule.items():
         interval = timedelta(minutes=spec.every_minutes)
         scheduler.add_job(
@@ -376,6 +378,9 @@ class SchedulerProcess:
         return {"holder": self.leadership.holder, "via": self.leadership.kind}
 
     def _start_apscheduler(self) -> None:
+        from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+        from apscheduler.schedulers.background import BackgroundScheduler
+
         bind_app(self.app)
         with self.app.app_context():
             engine = db.engine
