@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     String,
@@ -497,6 +498,30 @@ class CaseFollower(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseHint(db.Model):
+    """A stored duplicate hint: ``similar_id`` is among the cases most like ``case_id`` when
+    the latter's hints were worked out (workflow/similar/service.py, migration 0025). A
+    trigger deletes a case's rows, both ways, when its title or need changes."""
+
+    __tablename__ = "case_hints"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    similar_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"),
+                                            primary_key=True, index=True)
+    score: Mapped[float] = mapped_column(Float)
+
+
+class CaseHintRun(db.Model):
+    """The case's hints have been worked out (its :class:`CaseHint` rows, maybe none). No
+    time is kept: an anonymous case's times are kept to the day (docs/threat-model.md)."""
+
+    __tablename__ = "case_hint_runs"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"),
+                                         primary_key=True)
 
 
 class StatusToken(db.Model):

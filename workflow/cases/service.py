@@ -47,6 +47,7 @@ from workflow.platform.i18n import localized
 from workflow.platform.uow import local_day, record, unit_of_work
 from workflow.platform.validation import ID_LIMIT, as_id, clean_text
 from workflow.processes.registry import current_process, process_of
+from workflow.similar import service as similar
 from workflow.states import (
     GUARDS,
     CaseRef,
@@ -214,6 +215,7 @@ def create_case(actor: User, fields: Mapping[str, Any], *, submit: bool = False,
         db.session.add(case)
         db.session.flush()
         record(case, "create", None, case.state, actor, now)
+        similar.refresh_hints(case)
         if submit:
             _transition(case, features.SUBMIT, {AUTHOR}, {}, actor, now)
     return case
@@ -273,6 +275,7 @@ def _register_anonymous(department: Department, unit: Unit | None, values: Mappi
     _apply_fields(case, values)
     db.session.add(case)
     db.session.flush()
+    similar.refresh_hints(case)
     _transition(case, features.SUBMIT_DIRECT, {AUTHOR}, {}, actor=None, now=stamp)
     return case
 
@@ -331,6 +334,8 @@ def update_case(actor: User, case: Case, fields: Mapping[str, Any], *,
         if changes:
             case.updated_at = now
             record(case, "edit", case.state, case.state, actor, now, data={"changes": changes})
+        if {"title", "need"} & set(changes):
+            similar.refresh_hints(case)  # the trigger of migration 0025 forgot the old ones
     return case
 
 

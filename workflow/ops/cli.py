@@ -66,6 +66,13 @@ def init_app(app: Flask) -> None:
             raise click.ClickException("\n".join([exc.text, *exc.reasons])) from exc
         click.echo(f"{row.name} version {row.version} är inläst; nya ärenden följer den.")
 
+    @app.cli.command("similar-refresh")
+    def similar_refresh_command() -> None:
+        """Work out the stored duplicate hints of every case that has none (after a bulk
+        import or a restore; a case page also does it at its first view)."""
+        from workflow.similar.service import refresh_missing
+        click.echo(f"{refresh_missing()} ärenden fick sina liknande ärenden uträknade.")
+
     @app.cli.command("similarity-precision")
     def similarity_precision_command() -> None:
         """Measure the duplicate hints on seeds/similar_pairs.yaml (needs the seeded demo)."""
