@@ -324,7 +324,8 @@ def _record(user: User, case: Case, score: float) -> SimilarCase:
     if len(need) > NEED_EXCERPT:
         need = need[:NEED_EXCERPT].rsplit(" ", 1)[0] + " …"
     return SimilarCase(
-        id=case.id, title=case.title, state=case.state, state_label=localized(process_of(case).state(case.state).label),
+        id=case.id, title=case.title, state=case.state,
+        state_label=localized(process_of(case).state(case.state).label),
         department=case.department.name,
         unit=case.unit.name if visible and case.unit is not None else None,
         score=score, visible=visible, need=(need or None) if visible else None,
