@@ -147,14 +147,20 @@ class PageView:
 
 
 def page_view(user: User, case: Case) -> PageView:
-    view = PageView(outgoing=pending_from(case))
+    """The case's pending proposal, and for its owners the pending proposals into it, read in
+    one query."""
+    owner = is_owner(user, case)
+    involved = MergeProposal.case_id == case.id
+    if owner:
+        involved = involved | (MergeProposal.target_id == case.id)
+    rows = list(db.session.scalars(select(MergeProposal).where(
+        involved, MergeProposal.status == "pending").order_by(MergeProposal.id)))
+    view = PageView(outgoing=next((p for p in rows if p.case_id == case.id), None))
     if view.outgoing is not None:
         view.can_withdraw = may_withdraw(user, view.outgoing)
-    if is_owner(user, case):
-        rows = db.session.scalars(select(MergeProposal).where(
-            MergeProposal.target_id == case.id, MergeProposal.status == "pending")
-            .order_by(MergeProposal.id))
-        view.incoming = [(p, access.can_view(user, p.case)) for p in rows]
+    if owner:
+        view.incoming = [(p, access.can_view(user, p.case)) for p in rows
+                         if p.target_id == case.id]
     return view
 
 

@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import bindparam, delete, select, text
+from sqlalchemy import bindparam, delete, func, literal, select, text, union_all
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from workflow.calc.similarity import STOPWORDS, build_index, stem, words
 from workflow.cases import access
@@ -110,11 +110,11 @@ def _hints(user: User, ranked: list[tuple[int, float]]) -> list[SimilarCase]:
 
 def similar_to_case(user: User, case: Case, limit: int = LIMIT) -> list[SimilarCase]:
     """Hints for the case page: cases like this one, never the case itself. Read from the
-    stored hints (:func:`stored_ranking`); a case without them gets them now
+    stored hints (:func:`stored_hints`); a case without them gets them now
     (:func:`refresh_hints`, committed on its own). Should that write fail (a read-only
     database, a lost race), the page shows the hints asked of the text index instead."""
-    ranked = stored_ranking(case.id, user.region_id, limit)
-    if ranked is None:
+    stored = stored_hints(case.id, user.region_id, limit)
+    if stored is None:
         try:
             with unit_of_work():
                 refresh_hints(case)
@@ -122,8 +122,8 @@ def similar_to_case(user: User, case: Case, limit: int = LIMIT) -> list[SimilarC
             log.warning("could not store the hints of case %s: %s", case.id, exc)
             return similar_cases(user, case.title, case.need or "", exclude_case_id=case.id,
                                  limit=limit)
-        ranked = stored_ranking(case.id, user.region_id, limit) or []
-    return _hints(user, ranked)
+        stored = stored_hints(case.id, user.region_id, limit) or []
+    return [_record(user, other, score) for other, score in stored]
 
 
 def refresh_hints(case: Case) -> list[tuple[int, float]]:
@@ -164,25 +164,41 @@ def refresh_missing(batch: int = 200) -> int:
 
 def stored_ranking(case_id: int, region_id: int, limit: int = LIMIT
                    ) -> list[tuple[int, float]] | None:
-    """The case's stored hints as ``(id, score)``, best first: its own and those of the
-    cases whose hints name it (the better score where both do), hintable cases of the region
-    only. None when the case's hints have not been worked out."""
-    if db.session.get(CaseHintRun, case_id) is None:
+    """:func:`stored_hints` as ``(id, score)``."""
+    stored = stored_hints(case_id, region_id, limit)
+    return None if stored is None else [(other.id, score) for other, score in stored]
+
+
+def stored_hints(case_id: int, region_id: int, limit: int = LIMIT
+                 ) -> list[tuple[Case, float]] | None:
+    """The case's stored hints as ``(case, score)``, best first, each case with its unit and
+    förvaltning: its own and those of the cases whose hints name it (the better score where
+    both do), hintable cases of the region only. None when the case's hints have not been
+    worked out. One query; a second only when it finds no hint (to tell none from not yet)."""
+    rows = db.session.execute(_stored_query(case_id, region_id, limit)).unique().all()
+    if not rows:
+        return [] if db.session.get(CaseHintRun, case_id) is not None else None
+    if rows[0].run is None:
         return None
-    return [(row.id, row.score) for row in db.session.execute(
-        _STORED, {"case": case_id, "region": region_id, "hidden": list(HIDDEN_STATES),
-                  "limit": limit})]
+    return [(row.Case, row.score) for row in rows]
 
 
-_STORED = text("""
-    SELECT p.other AS id, max(p.score) AS score FROM (
-      SELECT similar_id AS other, score FROM case_hints WHERE case_id = :case
-      UNION ALL
-      SELECT case_id AS other, score FROM case_hints WHERE similar_id = :case) p
-    JOIN cases c ON c.id = p.other JOIN departments d ON d.id = c.department_id
-    WHERE d.region_id = :region AND c.state NOT IN :hidden AND c.id <> :case
-    GROUP BY p.other ORDER BY max(p.score) DESC, p.other LIMIT :limit
-""").bindparams(bindparam("hidden", expanding=True))
+def _stored_query(case_id: int, region_id: int, limit: int) -> Any:
+    mine = select(CaseHint.similar_id.label("other"), CaseHint.score).where(
+        CaseHint.case_id == case_id)
+    theirs = select(CaseHint.case_id.label("other"), CaseHint.score).where(
+        CaseHint.similar_id == case_id)
+    pairs = union_all(mine, theirs).subquery()
+    best = (select(pairs.c.other, func.max(pairs.c.score).label("score"))
+            .group_by(pairs.c.other).subquery())
+    run = select(literal(1)).where(CaseHintRun.case_id == case_id).scalar_subquery()
+    return (select(Case, best.c.score, run.label("run"))
+            .join(best, best.c.other == Case.id)
+            .join(Department, Department.id == Case.department_id)
+            .where(Department.region_id == region_id, Case.state.not_in(HIDDEN_STATES),
+                   Case.id != case_id)
+            .options(contains_eager(Case.department), joinedload(Case.unit))
+            .order_by(best.c.score.desc(), Case.id).limit(limit))
 
 
 def _insert_once(model: type) -> Any:
