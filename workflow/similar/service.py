@@ -175,7 +175,9 @@ def stored_hints(case_id: int, region_id: int, limit: int = LIMIT
     förvaltning: its own and those of the cases whose hints name it (the better score where
     both do), hintable cases of the region only. None when the case's hints have not been
     worked out. One query; a second only when it finds no hint (to tell none from not yet)."""
-    rows = db.session.execute(_stored_query(case_id, region_id, limit)).unique().all()
+    rows = db.session.execute(_STORED_HINTS, {
+        "case_id": case_id, "region_id": region_id, "limit": limit,
+        "hidden": list(HIDDEN_STATES)}).unique().all()
     if not rows:
         return [] if db.session.get(CaseHintRun, case_id) is not None else None
     if rows[0].run is None:
@@ -183,7 +185,9 @@ def stored_hints(case_id: int, region_id: int, limit: int = LIMIT
     return [(row.Case, row.score) for row in rows]
 
 
-def _stored_query(case_id: int, region_id: int, limit: int) -> Any:
+def _stored_query() -> Any:
+    """The statement of :func:`stored_hints`, built once (its parameters bound per call)."""
+    case_id = bindparam("case_id")
     mine = select(CaseHint.similar_id.label("other"), CaseHint.score).where(
         CaseHint.case_id == case_id)
     theirs = select(CaseHint.case_id.label("other"), CaseHint.score).where(
@@ -195,10 +199,14 @@ def _stored_query(case_id: int, region_id: int, limit: int) -> Any:
     return (select(Case, best.c.score, run.label("run"))
             .join(best, best.c.other == Case.id)
             .join(Department, Department.id == Case.department_id)
-            .where(Department.region_id == region_id, Case.state.not_in(HIDDEN_STATES),
+            .where(Department.region_id == bindparam("region_id"),
+                   Case.state.not_in(bindparam("hidden", expanding=True)),
                    Case.id != case_id)
             .options(contains_eager(Case.department), joinedload(Case.unit))
-            .order_by(best.c.score.desc(), Case.id).limit(limit))
+            .order_by(best.c.score.desc(), Case.id).limit(bindparam("limit")))
+
+
+_STORED_HINTS = _stored_query()
 
 
 def _insert_once(model: type) -> Any:
