@@ -11,7 +11,8 @@ from sqlalchemy.exc import OperationalError
 
 from helpers import drive, login, new_draft, unit, user
 from workflow.cases import service as cases
-from workflow.models import Case, CaseHint, CaseHintRun
+from workflow.models import Case, CaseHint, CaseHintRun, utcnow
+from workflow.ops import jobs
 from workflow.platform.extensions import db
 from workflow.similar import service as similar
 
@@ -152,3 +153,22 @@ def test_a_failed_write_at_the_first_view_shows_the_text_indexs_hints(ctx, monke
     with caplog.at_level(logging.WARNING, logger="workflow.similar"):
         assert _page_hints(other) == [known.id]
     assert "could not store the hints" in caplog.text and not _has_run(other.id)
+
+
+def test_the_scheduler_works_out_missing_hints_newest_first_a_bounded_number_a_run(
+        ctx, monkeypatch):
+    known = _submitted(**KEYS)
+    place = db.session.execute(select(Case.department_id, Case.unit_id, Case.process_name,
+                                      Case.process_version).where(Case.id == known.id)).one()
+    loaded = [db.session.execute(insert(Case).values(
+        title=f"{KEYS_AGAIN['title']} {n}", need=KEYS_AGAIN["need"], effect="", origin="staff",
+        state="submitted", version=1, **place._asdict()).returning(Case.id)).scalar_one()
+        for n in range(3)]
+    db.session.commit()
+    monkeypatch.setattr(jobs, "HINTS_PER_RUN", 2)
+    assert jobs.run_job("similar_hints", utcnow()) == 2
+    assert [_has_run(i) for i in loaded] == [False, True, True]
+    assert (loaded[2], known.id) in _rows(known.id)  # the old case's page shows them now
+    assert jobs.run_job("similar_hints", utcnow()) == 1
+    assert jobs.run_job("similar_hints", utcnow()) == 0 and _has_run(loaded[0])
+    assert jobs.SCHEDULE["similar_hints"].every_minutes == 10

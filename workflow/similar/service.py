@@ -145,21 +145,24 @@ def refresh_hints(case: Case) -> list[tuple[int, float]]:
     return ranked
 
 
-def refresh_missing(batch: int = 200) -> int:
+def refresh_missing(batch: int = 200, most: int | None = None) -> int:
     """Work out the hints of every case that has none (e.g. after a bulk import or a
-    restore), committing every ``batch`` cases; returns how many."""
+    restore), at most ``most`` if given, committing every ``batch`` cases; returns how many.
+    The newest first: they are the likeliest to be looked at."""
     done = 0
-    while True:
+    while most is None or done < most:
+        size = batch if most is None else min(batch, most - done)
         waiting = list(db.session.scalars(
             select(Case).where(~select(CaseHintRun.case_id)
                                .where(CaseHintRun.case_id == Case.id).exists())
-            .order_by(Case.id).limit(batch)))
+            .order_by(Case.id.desc()).limit(size)))
         if not waiting:
             return done
         with unit_of_work():
             for case in waiting:
                 refresh_hints(case)
         done += len(waiting)
+    return done
 
 
 def stored_ranking(case_id: int, region_id: int, limit: int = LIMIT
