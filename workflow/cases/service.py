@@ -139,8 +139,8 @@ def list_cases(user: User, *, state: str | None = None, unit_id: int | None = No
         raise ValidationFailed({"page": N_("Sidnumret är för stort.")})
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     # Every list shows each case's unit: load them in one query, not one per unit.
-    items = db.session.scalars(query.options(selectinload(Case.unit),
-                                             selectinload(Case.department))
+    items = db.session.scalars(query.options(joinedload(Case.unit),
+                                             joinedload(Case.department))
                                .order_by(Case.updated_at.desc(), Case.id.desc())
                                .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
     return Page(items=list(items), page=max(page, 1), per_page=per_page, total=total)
