@@ -77,7 +77,8 @@ class Work:
             return
         db.session.flush()  # cases and people created in this unit get their ids
         rows = [_row(notification) for notification in pending]
-        statement = _insert_skipping_known_keys(db.session.connection().dialect.name)
+        statement = insert_ignoring_conflicts(Notification, db.session.connection().dialect.name,
+                                              index_elements=[Notification.key])
         if statement is not None:
             db.session.execute(statement, rows)
             return
@@ -93,15 +94,18 @@ class Work:
                     continue
 
 
-def _insert_skipping_known_keys(dialect: str) -> Any:
-    """INSERT INTO notifications … ON CONFLICT (key) DO NOTHING, where the database has it."""
+def insert_ignoring_conflicts(model: type, dialect: str, index_elements: list | None = None
+                              ) -> Any:
+    """INSERT INTO … ON CONFLICT [(index_elements)] DO NOTHING where the database has it
+    (PostgreSQL, SQLite); None for another database. A row whose key another process wrote
+    meanwhile is skipped, so no savepoint is needed."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     else:
         return None
-    return dialect_insert(Notification).on_conflict_do_nothing(index_elements=[Notification.key])
+    return dialect_insert(model).on_conflict_do_nothing(index_elements=index_elements)
 
 
 def _row(notification: Notification) -> dict[str, Any]:

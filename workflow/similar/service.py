@@ -46,7 +46,7 @@ from workflow.models import Case, CaseHint, CaseHintRun, Department, User
 from workflow.platform.extensions import db
 from workflow.platform.i18n import localized
 from workflow.platform.settings import PROJECT_ROOT
-from workflow.platform.uow import unit_of_work
+from workflow.platform.uow import insert_ignoring_conflicts, unit_of_work
 from workflow.processes.registry import process_of
 from workflow.states import features
 from workflow.states.yaml_io import safe_load
@@ -214,13 +214,8 @@ _STORED_HINTS = _stored_query()
 
 def _insert_once(model: type) -> Any:
     """INSERT … ON CONFLICT DO NOTHING: two requests working out the same case's hints at
-    once both succeed."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(model).on_conflict_do_nothing()
+    once both succeed (PostgreSQL and SQLite, the databases the app runs on)."""
+    return insert_ignoring_conflicts(model, db.session.get_bind().dialect.name)
 
 
 def ranked_ids(region_id: int, title: str, need: str = "", limit: int = LIMIT,
