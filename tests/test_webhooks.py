@@ -11,7 +11,9 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy import insert, select
+from sqlalchemy import text as sqlalchemy_text
 
 from helpers import admin_log_actions, api_headers, login, new_direct_case, new_draft, unit, user
 from workflow.cases import service as cases
@@ -224,6 +226,41 @@ def test_only_the_cases_forvaltning_and_only_active_webhooks_get_events(ctx, rec
     assert deliveries() == []
     jobs.run_job("deliver_webhooks", NOW)
     assert receiver.requests == []
+
+
+def test_a_case_loaded_as_a_request_loads_it_knows_whether_its_forvaltning_has_webhooks(
+        ctx, receiver):
+    """Issue 14 (firing): the förvaltning's "has an active webhook" is read with the case, so
+    an event where there is none asks nothing more; a webhook registered after the case was
+    loaded still gets the next event, and one with a plain-SQL INSERT too."""
+    case = cases.fire(new_draft(), "submit", user("medarbetare"), {})
+    db.session.expire_all()  # as a new request finds it
+    asked = []
+
+    def note(conn, cursor, statement, *rest):
+        asked.append(statement)
+    sqlalchemy_event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        loaded = cases.get_case(user("chef"), case.id)
+        cases.fire(loaded, "take_up", user("chef"), {})
+    finally:
+        sqlalchemy_event.remove(db.engine, "before_cursor_execute", note)
+    assert not [s for s in asked if s.lstrip().startswith("SELECT webhooks.")]
+    assert deliveries() == []
+    register(receiver.url)  # commits: what was loaded with the case is read again
+    cases.fire(loaded, "forward", user("chef"), {"note": "Vidare till utvecklaren."})
+    assert [d.event for d in deliveries()] == ["forward"]
+    db.session.execute(sqlalchemy_text(
+        "UPDATE webhooks SET active = :no"), {"no": False})
+    db.session.commit()
+    other = cases.fire(new_draft(), "submit", user("medarbetare"), {})
+    assert [d.event for d in deliveries()] == ["forward"]
+    db.session.execute(insert(Webhook).values(
+        department_id=norr_department().id, url=receiver.url, secret=SECRET, active=True,
+        created_at=NOW))
+    db.session.commit()
+    cases.fire(cases.get_case(user("chef"), other.id), "take_up", user("chef"), {})
+    assert [d.event for d in deliveries()] == ["forward", "take_up"]
 
 
 def test_deactivating_fails_what_is_still_pending(ctx, receiver):

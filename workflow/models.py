@@ -20,10 +20,18 @@ from sqlalchemy import (
     and_,
     event,
     or_,
+    select,
     text,
 )
 from sqlalchemy.ext.hybrid import hybrid_method
-from sqlalchemy.orm import Mapped, Session, backref, mapped_column, relationship
+from sqlalchemy.orm import (
+    Mapped,
+    Session,
+    backref,
+    column_property,
+    mapped_column,
+    relationship,
+)
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from workflow.platform.extensions import db
@@ -900,6 +908,15 @@ class Webhook(db.Model):
     deactivated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     department: Mapped[Department] = relationship()
+
+
+# Whether the förvaltning has an active webhook, read with the förvaltning only where asked
+# (``undefer``): an event on a case loaded with it needs no query of its own for the webhooks
+# when there are none (workflow/webhooks/service.py ``enqueue``; issue 14, firing).
+Department.has_active_webhooks = column_property(
+    select(Webhook.id).where(Webhook.department_id == Department.id,
+                             Webhook.active.is_(True)).exists(),
+    deferred=True)
 
 
 class WebhookDelivery(db.Model):

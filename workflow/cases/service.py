@@ -12,7 +12,7 @@ from typing import Any, Callable, Mapping
 
 from flask import current_app
 from sqlalchemy import bindparam, func, inspect, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.cases import access
@@ -90,7 +90,9 @@ DIARIENUMMER_MAX = 60
 # ---------------------------------------------------------------- reading
 
 # Every access check reads the case's förvaltning and unit: load them with the case.
-CASE_LOADS = (joinedload(Case.department).joinedload(Department.region, innerjoin=True),
+CASE_LOADS = (joinedload(Case.department).options(
+                  joinedload(Department.region, innerjoin=True),
+                  undefer(Department.has_active_webhooks)),
               joinedload(Case.unit))
 # What the case page shows besides: the author, the history's actors, the comments' authors.
 PAGE_LOADS = (joinedload(Case.author), selectinload(Case.history).joinedload(CaseEvent.actor),
@@ -441,7 +443,8 @@ def fire(case: Case, event: Any, actor: User, data: Mapping[str, Any] | None = N
 _PLACE = (select(Department, Unit)
           .outerjoin(Unit, Unit.id == bindparam("unit_id"))
           .where(Department.id == bindparam("department_id"))
-          .options(joinedload(Department.region, innerjoin=True)))
+          .options(joinedload(Department.region, innerjoin=True),
+                   undefer(Department.has_active_webhooks)))
 
 
 def _load_unit(case: Case) -> None:

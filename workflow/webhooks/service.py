@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, inspect, select, update
 
 from workflow.admin import log as admin_log
 from workflow.models import (
@@ -194,6 +194,11 @@ def enqueue(entry: CaseEvent) -> list[WebhookDelivery]:
         case.department.id if case.department is not None else None)
     if department_id is None:
         return []
+    department = case.__dict__.get("department")  # loaded with the case, if it was
+    if department is not None and department.id == department_id and \
+            "has_active_webhooks" not in inspect(department).unloaded and \
+            not department.has_active_webhooks:
+        return []  # read with the case (cases/service.py CASE_LOADS): no query needed
     with db.session.no_autoflush:  # the case may be half-written until its unit ends
         hooks = list(db.session.scalars(_ACTIVE_HOOKS, {"department_id": department_id}))
         if not hooks:
