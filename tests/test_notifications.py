@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from flask import render_template_string
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from helpers import IDEA, after_tonights_batch, case_in, unit, user
 from workflow.cases import service as cases
@@ -139,6 +139,36 @@ def test_unread_count_and_marking_read(app):
     page = client.get("/notifications").get_data(as_text=True)
     assert "Ta upp på APT" in page
     assert re.search(r'class="count-badge">1<', client.get("/ideas/mine").get_data(as_text=True))
+    client.post("/notifications/read-all")
+    assert "count-badge" not in client.get("/ideas/mine").get_data(as_text=True)
+
+
+def test_the_unread_count_is_read_with_the_user_and_again_after_a_write(app):
+    """Issue 14: the menu's unread count comes in the statement that loads the person (no
+    query of its own on every page); a commit in the request makes it read anew."""
+    with app.app_context():
+        case_id = case_in("apt").id
+    client = app.test_client()
+    client.post("/login", data={"username": "medarbetare", "password": "demo"})
+    asked = []
+
+    def note(conn, cursor, statement, *rest):
+        asked.append(" ".join(statement.split()))
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        page = client.get("/ideas/mine").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert re.search(r'class="count-badge">1<', page)
+    assert not [s for s in asked if s.startswith("SELECT count(*)") and "notifications" in s]
+    assert any(s.startswith("SELECT users.") and "notifications" in s for s in asked)
+    with app.app_context():  # one more unread notification, from someone else's event
+        cases.fire(cases.get_case(user("chef"), case_id), "forward", user("chef"),
+                   {"note": "Till verksamhetsutvecklaren."})
+    assert re.search(r'class="count-badge">2<',
+                     client.get("/ideas/mine").get_data(as_text=True))
     client.post("/notifications/read-all")
     assert "count-badge" not in client.get("/ideas/mine").get_data(as_text=True)
 

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import lazy_gettext
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, undefer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from workflow.calc.prioritisation import load_config as load_prioritisation
@@ -113,7 +113,8 @@ def _init_login(app: Flask) -> None:
             return None
         # Every logged-in page reads the roles (menu, access checks): load them in the same
         # statement as the user.
-        user = db.session.get(User, int(user_id), options=[joinedload(User.role_assignments)])
+        user = db.session.get(User, int(user_id), options=[
+            joinedload(User.role_assignments), undefer(User.unread_notifications)])
         # A session ends on the server when its user logs out anywhere or gets a new password:
         # a (copied) cookie of an older session generation is refused.
         if user is None or not accounts.session_is_current(

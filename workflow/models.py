@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     event,
+    func,
     or_,
     select,
     text,
@@ -487,6 +488,16 @@ class Notification(db.Model):
 
     user: Mapped[User] = relationship()
     case: Mapped[Optional[Case]] = relationship()
+
+
+# The person's unread notifications, read with the person only where asked (``undefer``):
+# every logged-in page shows the count in its menu, and the user loader reads it in the
+# statement that reads the person (workflow/__init__.py; issue 14).
+User.unread_notifications = column_property(
+    select(func.count(Notification.id))
+    .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+    .correlate_except(Notification).scalar_subquery(),
+    deferred=True)
 
 
 class NotificationSettings(db.Model):

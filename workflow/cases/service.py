@@ -217,7 +217,7 @@ def create_case(actor: User, fields: Mapping[str, Any], *, submit: bool = False,
         db.session.add(case)
         db.session.flush()
         record(case, "create", None, case.state, actor, now)
-        similar.refresh_hints(case)
+        similar.refresh_hints(case, new=True)
         if submit:
             _transition(case, features.SUBMIT, {AUTHOR}, {}, actor, now)
     return case
@@ -277,7 +277,7 @@ def _register_anonymous(department: Department, unit: Unit | None, values: Mappi
     _apply_fields(case, values)
     db.session.add(case)
     db.session.flush()
-    similar.refresh_hints(case)
+    similar.refresh_hints(case, new=True)
     _transition(case, features.SUBMIT_DIRECT, {AUTHOR}, {}, actor=None, now=stamp)
     return case
 

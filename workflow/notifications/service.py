@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from workflow.models import (
@@ -286,6 +286,10 @@ def _recipients(case: Case) -> dict[int, tuple[User, str, NotificationSettings]]
 # ---------------------------------------------------------------- reading and settings
 
 def unread_count(user: User) -> int:
+    """How many of the person's notifications are unread: as read with the person where the
+    user loader read it (``User.unread_notifications``), else asked now."""
+    if "unread_notifications" not in inspect(user).unloaded:
+        return user.unread_notifications or 0
     return db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 

@@ -126,17 +126,22 @@ def similar_to_case(user: User, case: Case, limit: int = LIMIT) -> list[SimilarC
     return [_record(user, other, score) for other, score in stored]
 
 
-def refresh_hints(case: Case) -> list[tuple[int, float]]:
+def refresh_hints(case: Case, *, new: bool = False) -> list[tuple[int, float]]:
     """Work out the :data:`STORED` hintable cases most like ``case`` and store them as its
-    hints, in the caller's transaction; returns them. The rows of other cases that name
-    ``case`` stay: they were worked out on its present text (the trigger of migration 0025
-    deletes them when the text changes)."""
+    hints, in the caller's transaction; returns them (``new``: the case was created in this
+    transaction, so it has no rows to replace). The rows of other cases that name ``case``
+    stay: they were worked out on its present text (the trigger of migration 0025 deletes
+    them when the text changes)."""
     db.session.flush()  # the case's id; a changed text has passed the trigger
-    region_id = db.session.scalar(select(Department.region_id)
-                                  .where(Department.id == case.department_id))
+    department = case.__dict__.get("department")  # loaded by the caller, if it was
+    region_id = (department.region_id if department is not None
+                 and department.id == case.department_id else
+                 db.session.scalar(select(Department.region_id)
+                                   .where(Department.id == case.department_id)))
     ranked = ranked_ids(region_id, case.title or "", case.need or "", STORED, case.id)
-    db.session.execute(delete(CaseHint).where(CaseHint.case_id == case.id)
-                       .execution_options(synchronize_session=False))
+    if not new:  # a new case has no rows yet
+        db.session.execute(delete(CaseHint).where(CaseHint.case_id == case.id)
+                           .execution_options(synchronize_session=False))
     rows = [{"case_id": case.id, "similar_id": other, "score": score}
             for other, score in ranked]
     if rows:
