@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import event
 
 from helpers import IDEA, case_in, unit, user
 from workflow.cases import service as cases
-from workflow.models import AdminLogEntry
+from workflow.models import AdminLogEntry, RoleAssignment
 from workflow.platform.extensions import db
 from workflow.portfolio import service as portfolio
 from workflow.portfolio.service import Filters
@@ -168,3 +169,91 @@ def test_the_funnel_counted_per_term_counts_what_the_visibility_rule_lets_each_r
         assert sum(per_term) == sum(expected.values()), person.username
         checked += len(terms) > 1
     assert checked  # someone's rule had more than one term
+
+
+def _seen_case_by_case(person) -> dict[str, int]:
+    """Cases per state that ``person`` may open, by the per-case rule (access.can_view): an
+    oracle that shares no SQL with the figures."""
+    from collections import Counter
+
+    from sqlalchemy import select
+
+    from workflow.cases import access
+    from workflow.models import Case
+
+    return dict(Counter(case.state for case in db.session.scalars(select(Case))
+                        if access.can_view(person, case)))
+
+
+def test_statements_built_once_per_rule_follow_each_person_s_roles_at_once(ctx):
+    """The funnel's statement is built once per visibility rule (issue 14) and reused; the
+    rule holds who the person is and where each role reaches, so two people with the same
+    kind of role in different units get different figures, and a new role counts at once."""
+    from factories import person
+    from workflow.cases import access
+
+    case_in("council")
+    case_in("refinement")
+    norr = person("las_norr", roles=[("manager", unit())])
+    soder = person("las_soder", roles=[("manager", unit("Hemtjänst Visby söder"))])
+    rule = access.visibility_rule(norr)
+    assert access.condition_of(rule) is access.condition_of(access.visibility_rule(norr))
+    assert access.visibility_rule(soder) != rule
+    for reader in (norr, soder):
+        counted = {state: n for state, n in portfolio.funnel(reader, Filters()) if n}
+        assert counted == _seen_case_by_case(reader), reader.username
+    assert sum(n for _s, n in portfolio.funnel(soder, Filters())) == 0
+    assert sum(n for _s, n in portfolio.funnel(norr, Filters())) == 2
+
+    soder.role_assignments.append(RoleAssignment(role="manager", unit=unit()))
+    db.session.commit()
+    counted = {state: n for state, n in portfolio.funnel(soder, Filters()) if n}
+    assert counted == _seen_case_by_case(soder) == _seen_case_by_case(norr)
+
+
+def test_direction_balance_reads_the_table_once_on_sqlite_and_sums_what_each_reader_sees(ctx):
+    """On SQLite the balance's statement keeps the author's term off its index, so the
+    planner reads the table once instead of each row through two indexes (MULTI-INDEX OR,
+    twice as slow at 10 000 cases); PostgreSQL gets the plain condition. Either way every
+    demo person's balance is what the plain visibility condition sums."""
+    from sqlalchemy import func, select
+
+    from helpers import all_users
+    from workflow.cases import access
+    from workflow.models import Case
+
+    case_in("council")
+    second = case_in("refinement")
+    cases.update_case(user("vu"), second, {"cost_estimate_sek": 80_000,
+                                           "direction": {"focus": "innovation",
+                                                         "reach": "external"}})
+    for reader in all_users():
+        plain = (select(Case.direction_focus, Case.direction_reach,
+                        func.coalesce(func.sum(Case.cost_estimate_sek), 0))
+                 .where(access.visible_cases_condition(reader),
+                        Case.state.not_in(("rejected", "withdrawn", "merged", "draft")))
+                 .group_by(Case.direction_focus, Case.direction_reach))
+        expected = {(f, r): int(a) for f, r, a in db.session.execute(plain) if f and r}
+        assert portfolio.direction_balance(reader, Filters()).cost == expected, reader.username
+
+    executed: list[tuple[str, object]] = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _many):
+        executed.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        portfolio.direction_balance(user("fchef"), Filters())
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    statement, parameters = next((s, p) for s, p in executed if "direction_focus" in s)
+    if db.engine.dialect.name == "sqlite":
+        plan = " | ".join(row[-1] for row in db.session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, parameters))
+        assert "SCAN cases" in plan and "MULTI-INDEX OR" not in plan, plan
+        plain = " | ".join(row[-1] for row in db.session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement.replace("+ cases.author_id", "cases.author_id"),
+            parameters))
+        assert "MULTI-INDEX OR" in plain, plain  # what the hint avoids
+    else:  # PostgreSQL plans the plain condition well: no hint
+        assert "+ cases.author_id" not in statement

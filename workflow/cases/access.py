@@ -5,12 +5,14 @@ The same rules are written once for a single case and once as SQL for lists.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import BooleanClauseList
+from sqlalchemy.sql.elements import BooleanClauseList, UnaryExpression
 
 from workflow.models import Case, Department, RoleAssignment, Unit, User, local_today
 from workflow.platform.extensions import db
@@ -43,18 +45,43 @@ def can_edit(user: User, case: Case) -> bool:
     return bool(roles_for(user, case) & set(editors))
 
 
-def _scope(assignment: RoleAssignment) -> ColumnElement[bool]:
-    if assignment.unit_id is not None:
-        return Case.unit_id == assignment.unit_id
-    if assignment.department_id is not None:
-        return Case.department_id == assignment.department_id
-    departments = select(Department.id).where(Department.region_id == assignment.user.region_id)
-    return Case.department_id.in_(departments)
-
+# Where an assignment reaches, as plain values: ("unit", id), ("department", id) or
+# ("region", id).
+Scope = tuple[str, int]
 
 # What a person sees or must act on under one process version, as plain values: the states of
 # their own cases (None: all of them) and, per role assignment, the states it reaches.
 _Rule = tuple[tuple[str, ...] | None, tuple[tuple[str, ...], ...]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A person's visibility (or to-do) rule as plain, hashable values: who they are, where
+    each of their role assignments reaches, and per process version the states each reaches
+    (``versions`` holds one entry without a name when every version gives the same rule).
+    The SQL is a function of these values alone (:func:`condition_of`), so it is built once
+    per distinct rule and reused, where building it and SQLAlchemy's cache key for it cost
+    about half a millisecond a request (issue 14)."""
+    user_id: int
+    scopes: tuple[Scope, ...]
+    versions: tuple[tuple[str | None, int | None, _Rule], ...]
+
+
+def _scope_of(assignment: RoleAssignment) -> Scope:
+    if assignment.unit_id is not None:
+        return ("unit", assignment.unit_id)
+    if assignment.department_id is not None:
+        return ("department", assignment.department_id)
+    return ("region", assignment.user.region_id)
+
+
+def _scope(scope: Scope) -> ColumnElement[bool]:
+    kind, key = scope
+    if kind == "unit":
+        return Case.unit_id == key
+    if kind == "department":
+        return Case.department_id == key
+    return Case.department_id.in_(select(Department.id).where(Department.region_id == key))
 
 
 def _rule(assignments: list[RoleAssignment], states_for_role: Callable[[str], list[str]],
@@ -63,20 +90,42 @@ def _rule(assignments: list[RoleAssignment], states_for_role: Callable[[str], li
             tuple(tuple(states_for_role(a.role)) for a in assignments))
 
 
-def _cases_where(user: User, assignments: list[RoleAssignment],
-                 rule: _Rule) -> ColumnElement[bool]:
+# A unary + keeps SQLite from reading a column's index for a term (the query planner's
+# documented hint, sqlite.org/optoverview.html "Disqualifying WHERE clause terms").
+_NO_INDEX = operators.custom_op("+")
+
+
+def _cases_where(user_id: int, scopes: tuple[Scope, ...], rule: _Rule,
+                 author_index: bool) -> ColumnElement[bool]:
     """The rule as SQL: one term per assignment that reaches a state, then the author's own
     cases (last, so that :func:`disjoint_terms` leaves the roles' terms plain)."""
     author_states, states_per_assignment = rule
+    author = Case.author_id if author_index else UnaryExpression(Case.author_id,
+                                                                 operator=_NO_INDEX)
     conditions = []
-    for assignment, states in zip(assignments, states_per_assignment, strict=True):
+    for scope, states in zip(scopes, states_per_assignment, strict=True):
         if states:
-            conditions.append(Case.state.in_(states) & _scope(assignment))
+            conditions.append(Case.state.in_(states) & _scope(scope))
     if author_states is None:
-        conditions.append(Case.author_id == user.id)
+        conditions.append(author == user_id)
     elif author_states:
-        conditions.append((Case.author_id == user.id) & Case.state.in_(author_states))
+        conditions.append((author == user_id) & Case.state.in_(author_states))
     return or_(*conditions) if conditions else false()
+
+
+@lru_cache(maxsize=1024)
+def condition_of(rule: Rule, author_index: bool = True) -> ColumnElement[bool]:
+    """The SQL condition of ``rule``, built once per distinct rule (the same object each
+    time: a statement built around it can be cached too). ``author_index=False`` keeps the
+    author's term off its index on SQLite, for a sum over most of the cases anyway: with
+    every term of the OR on an index, SQLite looks up each matching row through the indexes
+    (MULTI-INDEX OR), where reading the table once is about twice as fast (issue 14: the
+    portfolio's direction balance, 11.4 against 7.3 ms at 10 000 cases)."""
+    if len(rule.versions) == 1 and rule.versions[0][0] is None:
+        return _cases_where(rule.user_id, rule.scopes, rule.versions[0][2], author_index)
+    return or_(*[(Case.process_name == name) & (Case.process_version == version)
+                 & _cases_where(rule.user_id, rule.scopes, version_rule, author_index)
+                 for name, version, version_rule in rule.versions])
 
 
 def disjoint_terms(condition: ColumnElement[bool]) -> list[ColumnElement[bool]]:
@@ -92,46 +141,60 @@ def disjoint_terms(condition: ColumnElement[bool]) -> list[ColumnElement[bool]]:
             for n, term in enumerate(terms)]
 
 
+def _visible(version: Process, assignments: list[RoleAssignment]) -> _Rule:
+    states = version.definition.states.values()
+    return _rule(assignments, lambda role: [s.name for s in states if s.visible_for(role)],
+                 author_states=None)
+
+
+def _waiting(version: Process, assignments: list[RoleAssignment]) -> _Rule:
+    return _rule(assignments, version.states_waiting_for,
+                 author_states=version.states_waiting_for(AUTHOR))
+
+
+def visibility_rule(user: User, process: Process | None = None) -> Rule:
+    """The rule of every case ``user`` may see (the same rule as :func:`can_view`)."""
+    return _per_version(user, _visible, process)
+
+
+def todo_rule(user: User, process: Process | None = None) -> Rule:
+    """The rule of the cases waiting for an action ``user`` may take (Att göra)."""
+    return _per_version(user, _waiting, process)
+
+
 def visible_cases_condition(user: User, process: Process | None = None) -> ColumnElement[bool]:
     """SQL condition for every case ``user`` may see (the same rule as :func:`can_view`).
     Each case is judged by the definition version it runs under."""
-    def visible(version: Process, assignments: list[RoleAssignment]) -> _Rule:
-        states = version.definition.states.values()
-        return _rule(assignments, lambda role: [s.name for s in states if s.visible_for(role)],
-                     author_states=None)
-    return _per_version(user, visible, process)
+    return condition_of(visibility_rule(user, process))
 
 
 def todo_condition(user: User, process: Process | None = None) -> ColumnElement[bool]:
     """SQL condition for the cases waiting for an action ``user`` may take (Att göra)."""
-    def waiting(version: Process, assignments: list[RoleAssignment]) -> _Rule:
-        return _rule(assignments, version.states_waiting_for,
-                     author_states=version.states_waiting_for(AUTHOR))
-    return _per_version(user, waiting, process)
+    return condition_of(todo_rule(user, process))
 
 
 def _per_version(user: User, rule: Callable[[Process, list[RoleAssignment]], _Rule],
-                 process: Process | None) -> ColumnElement[bool]:
-    """The condition of ``rule`` under each loaded version of the process, each applied to the
-    cases running under that version (one version: no extra condition).
+                 process: Process | None) -> Rule:
+    """The rule under each loaded version of the process, each applied to the cases running
+    under that version (one version: no extra condition).
 
     When every version gives the same rule (the person's roles reach the same states in each),
-    the condition is given once, without asking each case's version: the same cases match, as
+    the rule is given once, without asking each case's version: the same cases match, as
     every case runs under a loaded version (stored versions are never deleted), and the
     planner can use the indexes on state and förvaltning instead of reading every row."""
     assignments = list(user.roles)
+    scopes = tuple(_scope_of(a) for a in assignments)
     if process is not None:
-        return _cases_where(user, assignments, rule(process, assignments))
+        return Rule(user.id, scopes, ((None, None, rule(process, assignments)),))
     latest = current_process()
     versions = registry().versions(latest.name)
     if len(versions) <= 1:
-        return _cases_where(user, assignments, rule(latest, assignments))
+        return Rule(user.id, scopes, ((None, None, rule(latest, assignments)),))
     rules = [rule(v, assignments) for v in versions]
     if all(r == rules[0] for r in rules[1:]):
-        return _cases_where(user, assignments, rules[0])
-    return or_(*[(Case.process_name == v.name) & (Case.process_version == v.version)
-                 & _cases_where(user, assignments, r)
-                 for v, r in zip(versions, rules, strict=True)])
+        return Rule(user.id, scopes, ((None, None, rules[0]),))
+    return Rule(user.id, scopes, tuple((v.name, v.version, r)
+                                       for v, r in zip(versions, rules, strict=True)))
 
 
 def users_holding(roles: Iterable[str], *, region_id: int, department_id: int | None = None,
