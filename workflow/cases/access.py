@@ -45,6 +45,10 @@ def can_edit(user: User, case: Case) -> bool:
     return bool(roles_for(user, case) & set(editors))
 
 
+# How many statements built from rules a worker keeps (per kind of statement): one per person
+# active lately, each a few kilobytes.
+STATEMENTS_KEPT = 256
+
 # Where an assignment reaches, as plain values: ("unit", id), ("department", id) or
 # ("region", id).
 Scope = tuple[str, int]

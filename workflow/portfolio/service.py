@@ -125,7 +125,7 @@ def funnel(user: User, filters: Filters) -> list[tuple[str, int]]:
 
 # Statements built once per distinct visibility rule and filters (issue 14: building one and
 # its cache key cost a third of the funnel's time on SQLite). Each holds only plain values.
-STATEMENTS_KEPT = 256
+STATEMENTS_KEPT = access.STATEMENTS_KEPT
 
 
 @lru_cache(maxsize=STATEMENTS_KEPT)

@@ -1,0 +1,42 @@
+"""Lists run statements built once per person's rule and kind of filter (issue 14,
+cases/service.py ``_list_statements``): the state, the unit and the page are bound when run,
+and a statement never carries one person's cases to another."""
+from __future__ import annotations
+
+from factories import person
+from helpers import case_in, unit
+from workflow.cases import service as cases
+from workflow.models import RoleAssignment
+from workflow.platform.extensions import db
+
+
+def test_a_built_list_serves_each_filter_page_and_person_with_their_own_cases(ctx, app):
+    ours = [case_in("council") for _ in range(3)] + [case_in("refinement")]
+    norr = person("lista_norr", roles=[("manager", unit())])
+    soder = person("lista_soder", roles=[("manager", unit("Hemtjänst Visby söder"))])
+    app.config["PAGE_SIZE"] = 2
+
+    def ids(page) -> list[int]:
+        return [case.id for case in page.items]
+
+    newest_first = sorted(ours[:3], key=lambda c: (c.updated_at, c.id), reverse=True)
+    first = cases.list_cases(norr, state="council")
+    second = cases.list_cases(norr, state="council", page=2)
+    assert (first.total, ids(first), ids(second)) == (
+        3, [c.id for c in newest_first[:2]], [newest_first[2].id])
+    assert ids(cases.list_cases(norr, state="refinement")) == [ours[3].id]
+    assert cases.list_cases(norr, state="council", unit_id=unit().id).total == 3
+    assert cases.list_cases(norr, state="council",
+                            unit_id=unit("Hemtjänst Visby söder").id).total == 0
+    # The same kind of role elsewhere: the same shape of statement, none of the cases.
+    assert cases.list_cases(soder, state="council").total == 0
+    assert cases.list_cases(soder).total == 0
+    # A role gained counts at once, as a stand-in's ends (tests/test_admin_people.py).
+    soder.role_assignments.append(RoleAssignment(role="manager", unit=unit()))
+    db.session.commit()
+    assert ids(cases.list_cases(soder, state="council", page=2)) == [newest_first[2].id]
+    # Mina idéer: the author's own, whoever asked before.
+    author = ours[0].author
+    assert {c.id for c in cases.list_cases(author, mine=True, per_page=10).items} >= {
+        c.id for c in ours}
+    assert cases.list_cases(norr, mine=True).total == 0
