@@ -257,3 +257,29 @@ def test_direction_balance_reads_the_table_once_on_sqlite_and_sums_what_each_rea
         assert "MULTI-INDEX OR" in plain, plain  # what the hint avoids
     else:  # PostgreSQL plans the plain condition well: no hint
         assert "+ cases.author_id" not in statement
+
+
+def test_the_benefits_figure_is_each_visible_case_s_own_realisation(demo_app):
+    """The benefits chart reads its calculations, reports and decision days in bulk (one
+    streamed query, one for the reports; issue 14): case by case it says what the follow-up
+    tab's own calculation says (follow_up.realisations), for a region-wide and a
+    förvaltning reader."""
+    from sqlalchemy import select
+
+    from workflow.cases import access
+    from workflow.follow_up import service as follow_up
+    from workflow.models import Case
+    from workflow.states import features
+
+    with demo_app.test_request_context():
+        for reader in (user("admin"), user("fchef")):
+            visible = [case for case in db.session.scalars(
+                select(Case).where(Case.state.in_(features.BENEFIT_STATES)).order_by(Case.id))
+                if access.can_view(reader, case)]
+            expected = [(f"{case.id}: {case.title}", shown.planned_sek, shown.realised_sek)
+                        for case, shown in zip(visible, follow_up.realisations(visible),
+                                               strict=True)]
+            rows = portfolio.benefits_planned_and_realised(reader, Filters())
+            assert rows == expected, reader.username
+            assert any(planned for _l, planned, _r in rows)
+            assert any(realised for _l, _p, realised in rows)

@@ -8,11 +8,12 @@ the horizon the checkpoint falls in (year 1 = the twelve months from the decisio
 average over the horizon."""
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, Select, func, select
 from sqlalchemy.orm import selectinload
 
 from workflow.calc import benefit as benefit_rules
@@ -258,18 +259,33 @@ def realisations(cases: Sequence[Case]) -> list[Realisation]:
     return [realisation(case, reports[case.id], decided.get(case.id)) for case in cases]
 
 
-def reported_amounts(case_ids: Sequence[int]) -> dict[int, dict[tuple[int, int], int | None]]:
+def reported_amounts(case_ids: Sequence[int] | Select
+                     ) -> dict[int, dict[tuple[int, int], int | None]]:
     """Per case, the realised amount of each reported checkpoint (benefit number, months),
-    read as columns in one query per chunk of ids."""
-    found: dict[int, dict[tuple[int, int], int | None]] = {case_id: {} for case_id in case_ids}
-    ids = list(found)
-    for start in range(0, len(ids), IN_CHUNK):
+    read as columns: in one query per chunk of ids, or, given a SELECT of case ids (a filter
+    of many cases), in one query for all of them (cases without reports are then absent)."""
+    if isinstance(case_ids, Select):
+        found: dict[int, dict[tuple[int, int], int | None]] = defaultdict(dict)
+        parts = [BenefitReport.case_id.in_(case_ids)]
+    else:
+        found = {case_id: {} for case_id in case_ids}
+        ids = list(found)
+        parts = [BenefitReport.case_id.in_(ids[start:start + IN_CHUNK])
+                 for start in range(0, len(ids), IN_CHUNK)]
+    for part in parts:
         for row in db.session.execute(select(
                 BenefitReport.case_id, BenefitReport.benefit_number, BenefitReport.months,
-                BenefitReport.realised_sek).where(
-                BenefitReport.case_id.in_(ids[start:start + IN_CHUNK]))):
+                BenefitReport.realised_sek).where(part)):
             found[row.case_id][(row.benefit_number, row.months)] = row.realised_sek
     return found
+
+
+def decision_moment() -> ScalarSelect:
+    """The moment a case was decided (its latest event into ``approved``; NULL if it was
+    not), as a column of a query over cases: :func:`decision_days` without a list of ids."""
+    return (select(func.max(CaseEvent.at))
+            .where(CaseEvent.case_id == Case.id, CaseEvent.to_state == DECIDED_STATE)
+            .correlate(Case).scalar_subquery())
 
 
 def _compared_months(benefit: Mapping[str, Any], number: int,

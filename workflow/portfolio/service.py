@@ -31,6 +31,7 @@ from workflow.models import (
 )
 from workflow.platform.extensions import db
 from workflow.platform.replica import replica_reads
+from workflow.platform.uow import local_day
 from workflow.processes.registry import current_process
 from workflow.states import features
 from workflow.states.i18n import N_
@@ -279,30 +280,24 @@ def benefits_planned_and_realised(user: User, filters: Filters) -> list[tuple[st
     (the calculation's amount for that year, docs/follow-up.md) against what was realised
     then (the sums of :func:`follow_up.realisation`, read as columns, not as ORM objects)."""
     from workflow.follow_up.service import (
-        IN_CHUNK,
-        decision_days,
+        decision_moment,
         planned_and_realised,
         reported_amounts,
     )
-    cases = db.session.execute(
-        select(Case.id, Case.title, Case.go_live_date)
-        .where(filters.condition(user), Case.state.in_(features.BENEFIT_STATES))
-        .order_by(Case.id)).all()
-    found: list[tuple[str, int, int]] = []
-    # The calculations a chunk at a time: a region's follow-up holds tens of thousands of
-    # them, and a worker need not hold them all at once (issue 14: 274 MiB at 100 000 cases).
-    for start in range(0, len(cases), IN_CHUNK):
-        part = cases[start:start + IN_CHUNK]
-        ids = [row.id for row in part]
-        calculations = dict(db.session.execute(
-            select(Dossier.case_id, Dossier.benefit).where(Dossier.case_id.in_(ids))).all())
-        reported = reported_amounts(ids)
-        decided = decision_days(ids)
-        found += [(f"{row.id}: {row.title}",
-                   *planned_and_realised(calculations.get(row.id), reported[row.id],
-                                         row.go_live_date, decided.get(row.id)))
-                  for row in part]
-    return found
+    counted = and_(filters.condition(user), Case.state.in_(features.BENEFIT_STATES))
+    # The reports are few small rows; the calculations are documents, streamed a batch at a
+    # time (a region's follow-up holds tens of thousands; issue 14: 274 MiB at 100 000 cases
+    # when read at once). Each comes with its case's decision day, not as lists of ids.
+    reported = reported_amounts(select(Case.id).where(counted))
+    rows = db.session.execute(
+        select(Case.id, Case.title, Case.go_live_date, Dossier.benefit,
+               decision_moment().label("decided"))
+        .outerjoin(Dossier, Dossier.case_id == Case.id).where(counted).order_by(Case.id)
+        .execution_options(yield_per=STREAM_ROWS))
+    return [(f"{row.id}: {row.title}",
+             *planned_and_realised(row.benefit, reported.get(row.id, {}), row.go_live_date,
+                                   local_day(row.decided) if row.decided else None))
+            for row in rows]
 
 
 # The benefits chart on the page: the cases with the largest planned benefit, one bar each;
