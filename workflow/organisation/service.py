@@ -24,11 +24,18 @@ def units_in_region(user: User, include_closed: bool = False) -> list[Unit]:
 
 def unit_choices(user: User, include_closed: bool = False) -> dict[str, list[tuple[int, str]]]:
     """Units grouped by förvaltning, for a select with option groups. Closed units (only with
-    ``include_closed``, e.g. for filtering old cases) are marked as closed."""
+    ``include_closed``, e.g. for filtering old cases) are marked as closed. Read as columns:
+    the case list shows this select on every page (issue 14)."""
+    query = (select(Unit.id, Unit.name, Unit.closed_at, Department.name.label("department"))
+             .join(Department).where(Department.region_id == user.region_id)
+             .order_by(Department.name, Unit.name))
+    if not include_closed:
+        query = query.where(Unit.closed_at.is_(None))
     grouped: dict[str, list[tuple[int, str]]] = {}
-    for unit in units_in_region(user, include_closed):
-        label = gettext("%(name)s (stängd)", name=unit.name) if unit.is_closed else unit.name
-        grouped.setdefault(unit.department.name, []).append((unit.id, label))
+    for unit in db.session.execute(query):
+        label = (gettext("%(name)s (stängd)", name=unit.name) if unit.closed_at is not None
+                 else unit.name)
+        grouped.setdefault(unit.department, []).append((unit.id, label))
     return grouped
 
 
