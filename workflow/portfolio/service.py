@@ -42,6 +42,7 @@ READERS = {"developer", "council", "management", "registrar", "digital_unit", "a
            "security", "procurement"}
 DECIDED = features.DECIDED_STATES
 STREAM_ROWS = 2000  # rows fetched at a time where a figure reads one row per stay
+CALCULATIONS_AT_A_TIME = 500  # benefit calculations (documents) parsed and held at a time
 MATURITY = {1: N_("Analogt arbetssätt"), 2: N_("Digitisering"), 3: N_("Digitalisering"),
             4: N_("Total digital transformation"), 5: N_("Maskininlärning och AI")}
 
@@ -293,7 +294,7 @@ def benefits_planned_and_realised(user: User, filters: Filters) -> list[tuple[st
         select(Case.id, Case.title, Case.go_live_date, Dossier.benefit,
                decision_moment().label("decided"))
         .outerjoin(Dossier, Dossier.case_id == Case.id).where(counted).order_by(Case.id)
-        .execution_options(yield_per=STREAM_ROWS))
+        .execution_options(yield_per=CALCULATIONS_AT_A_TIME))
     return [(f"{row.id}: {row.title}",
              *planned_and_realised(row.benefit, reported.get(row.id, {}), row.go_live_date,
                                    local_day(row.decided) if row.decided else None))
