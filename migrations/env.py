@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from workflow.ops.migrations import in_models
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -67,14 +69,6 @@ def run_migrations_offline():
         context.run_migrations()
 
 
-# APScheduler keeps its job store table in the same database and creates it itself.
-NOT_OURS = {"apscheduler_jobs"}
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    return not (type_ == "table" and name in NOT_OURS)
-
-
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -96,7 +90,9 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
-    conf_args.setdefault("include_object", include_object)
+    # Only what the models describe (workflow/ops/migrations.py: not APScheduler's table nor
+    # the text index the database keeps).
+    conf_args.setdefault("include_object", in_models)
 
     connectable = get_engine()
 

@@ -40,3 +40,40 @@ def test_a_built_list_serves_each_filter_page_and_person_with_their_own_cases(ct
     assert {c.id for c in cases.list_cases(author, mine=True, per_page=10).items} >= {
         c.id for c in ours}
     assert cases.list_cases(norr, mine=True).total == 0
+
+
+def test_att_gora_read_in_parts_is_the_plain_rule_page_by_page(demo_app):
+    """Att göra reads each part of a person's rule (a state in a scope, or their own cases)
+    newest first and takes the page from the union (access.ordered_parts): page by page it
+    lists exactly what the whole rule's condition lists in that order, for every demo person
+    and for one whose roles overlap (the same cases through two assignments count once)."""
+    from sqlalchemy import func, select
+
+    from helpers import all_users
+    from workflow.cases import access
+    from workflow.models import Case
+
+    with demo_app.test_request_context():
+        # The same role for the förvaltning and for one of its units: two parts per state.
+        overlapping = person("dubbel", roles=[("management", unit().department),
+                                              ("management", unit())])
+        checked = 0
+        for reader in [*all_users(), overlapping]:
+            plain = (select(Case.id).where(access.todo_condition(reader))
+                     .order_by(Case.updated_at.desc(), Case.id.desc()))
+            expected = list(db.session.scalars(plain))
+            total = db.session.scalar(select(func.count()).select_from(plain.subquery()))
+            assert len(expected) == total
+            for per_page in (1, 3, 50):
+                listed: list[int] = []
+                for page in range(1, total // per_page + 2):
+                    shown = cases.list_cases(reader, todo=True, page=page, per_page=per_page)
+                    assert shown.total == total, reader.username
+                    listed += [case.id for case in shown.items]
+                assert listed == expected, (reader.username, per_page)
+            parts = access.ordered_parts(access.todo_rule(reader)) or ()
+            checked += len(parts) > 1 and total > 0
+        assert checked >= 3  # people whose to-do has cases and more than one part
+        in_unit = [c for c in cases.list_cases(overlapping, todo=True, per_page=100).items
+                   if c.unit_id == unit().id]
+        assert in_unit  # cases that both of its parts read, listed once (above)

@@ -302,8 +302,11 @@ class LoginThrottle(db.Model):
 class Case(db.Model):
     __tablename__ = "cases"
     __table_args__ = (
-        Index("ix_cases_state_unit", "state", "unit_id"),
-        Index("ix_cases_department_state", "department_id", "state"),
+        # A scope's cases in a state, newest first: Att göra reads each part of a person's
+        # rule in list order (cases/access.py ordered_parts; migration 0026).
+        Index("ix_cases_state_unit_updated", "state", "unit_id", "updated_at", "id"),
+        Index("ix_cases_department_state_updated", "department_id", "state", "updated_at",
+              "id"),
         Index("ix_cases_state_department", "state", "department_id"),
         # A list filtered by state, newest first, reads its page in order (migration 0023).
         Index("ix_cases_state_updated", "state", "updated_at", "id"),

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, inspect, select
+from sqlalchemy import Select, bindparam, func, inspect, select, union
 from sqlalchemy.orm import joinedload, selectinload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -136,10 +136,16 @@ def list_cases(user: User, *, state: str | None = None, unit_id: int | None = No
     else:
         whose = ("visible", access.visibility_rule(user))
     count, rows = _list_statements(whose, bool(state), bool(unit_id), per_page)
-    values = {"state": state, "unit_id": unit_id, "offset": (max(page, 1) - 1) * per_page}
+    offset = (max(page, 1) - 1) * per_page
+    values = {"state": state, "unit_id": unit_id, "offset": offset, "upto": offset + per_page}
     total = db.session.scalar(count, values) or 0
     items = db.session.scalars(rows, values).all()
     return Page(items=list(items), page=max(page, 1), per_page=per_page, total=total)
+
+
+# The order of every list: the latest changed first.
+def _newest_first(id_column, updated_column) -> tuple:
+    return updated_column.desc(), id_column.desc()
 
 
 @lru_cache(maxsize=access.STATEMENTS_KEPT)
@@ -156,10 +162,21 @@ def _list_statements(whose: tuple[str, Any], by_state: bool, by_unit: bool,
     if by_unit:
         query = query.where(Case.unit_id == bindparam("unit_id"))
     count = select(func.count()).select_from(query.subquery())
+    parts = access.ordered_parts(key) if kind == "todo" and not (by_state or by_unit) else None
+    if parts:
+        # Att göra: each part's newest cases up to the page's end, read in order from an
+        # index, then the page from their union (a case in two parts counts once).
+        members = [select(Case.id, Case.updated_at).where(part)
+                   .order_by(*_newest_first(Case.id, Case.updated_at))
+                   .limit(bindparam("upto")).subquery() for part in parts]
+        picked = union(*(select(m.c.id, m.c.updated_at) for m in members)).subquery("picked")
+        query = select(Case).join(picked, picked.c.id == Case.id)
+        order = _newest_first(picked.c.id, picked.c.updated_at)
+    else:
+        order = _newest_first(Case.id, Case.updated_at)
     # Every list shows each case's unit: load them in one query, not one per unit.
     rows = (query.options(joinedload(Case.unit), joinedload(Case.department))
-            .order_by(Case.updated_at.desc(), Case.id.desc())
-            .limit(per_page).offset(bindparam("offset")))
+            .order_by(*order).limit(per_page).offset(bindparam("offset")))
     return count, rows
 
 

@@ -29,6 +29,26 @@ MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 COMMAND = "db"
 
 
+# What the database keeps that the models do not describe, so that autogenerate (``flask db
+# migrate``) never proposes to drop it: APScheduler's job store (it creates its own table) and
+# the index of the cases' texts (migration 0021, kept by the database itself: SQLite's FTS5
+# table ``cases_fts`` with its shadow tables, PostgreSQL's ``cases.search`` column with its GIN
+# index; docs/similar-ideas.md).
+NOT_IN_MODELS = {("table", "apscheduler_jobs"), ("column", "cases.search"),
+                 ("index", "ix_cases_search")}
+NOT_IN_MODELS_TABLE_PREFIX = "cases_fts"
+
+
+def in_models(obj: Any, name: str | None, type_: str, reflected: bool,
+              compare_to: Any) -> bool:
+    """Alembic's ``include_object``: whether autogenerate compares this schema object."""
+    if type_ == "table" and name and name.startswith(NOT_IN_MODELS_TABLE_PREFIX):
+        return False
+    if type_ == "column":
+        name = f"{obj.table.name}.{name}"
+    return (type_, name) not in NOT_IN_MODELS
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(_MigrationCommands(), name=COMMAND)
 
