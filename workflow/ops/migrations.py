@@ -41,11 +41,14 @@ NOT_IN_MODELS_TABLE_PREFIX = "cases_fts"
 
 def in_models(obj: Any, name: str | None, type_: str, reflected: bool,
               compare_to: Any) -> bool:
-    """Alembic's ``include_object``: whether autogenerate compares this schema object."""
-    if type_ == "table" and name and name.startswith(NOT_IN_MODELS_TABLE_PREFIX):
+    """Alembic's ``include_object``: whether autogenerate compares this schema object (a
+    table's column, index or constraint goes with its table)."""
+    table = obj.name if type_ == "table" else getattr(getattr(obj, "table", None), "name", "")
+    if table and (table.startswith(NOT_IN_MODELS_TABLE_PREFIX)
+                  or ("table", table) in NOT_IN_MODELS):
         return False
     if type_ == "column":
-        name = f"{obj.table.name}.{name}"
+        name = f"{table}.{name}"
     return (type_, name) not in NOT_IN_MODELS
 
 
