@@ -135,8 +135,10 @@ def list_cases(user: User, *, state: str | None = None, unit_id: int | None = No
         whose = ("todo", access.todo_rule(user))
     else:
         whose = ("visible", access.visibility_rule(user))
-    count, rows = _list_statements(whose, bool(state), bool(unit_id), per_page)
     offset = (max(page, 1) - 1) * per_page
+    in_parts = whose[0] != "mine" and not state and not unit_id \
+        and offset + per_page <= READ_IN_PARTS_UP_TO
+    count, rows = _list_statements(whose, bool(state), bool(unit_id), per_page, in_parts)
     values = {"state": state, "unit_id": unit_id, "offset": offset, "upto": offset + per_page}
     total = db.session.scalar(count, values) or 0
     items = db.session.scalars(rows, values).all()
@@ -148,9 +150,15 @@ def _newest_first(id_column, updated_column) -> tuple:
     return updated_column.desc(), id_column.desc()
 
 
+# A list without filters (Att göra, Ärenden) reads its page in parts (access.ordered_parts)
+# while the page ends within this many rows; a page further on is read from the whole rule
+# and sorted, as each part would read that many rows.
+READ_IN_PARTS_UP_TO = 1000
+
+
 @lru_cache(maxsize=access.STATEMENTS_KEPT)
 def _list_statements(whose: tuple[str, Any], by_state: bool, by_unit: bool,
-                     per_page: int) -> tuple[Select, Select]:
+                     per_page: int, in_parts: bool = False) -> tuple[Select, Select]:
     """A list's count and page, built once per person's rule (access.Rule) and filter kind;
     the state, unit and offset are bound when run (issue 14: building them and their cache
     keys cost about half a millisecond a list)."""
@@ -162,10 +170,10 @@ def _list_statements(whose: tuple[str, Any], by_state: bool, by_unit: bool,
     if by_unit:
         query = query.where(Case.unit_id == bindparam("unit_id"))
     count = select(func.count()).select_from(query.subquery())
-    parts = access.ordered_parts(key) if kind == "todo" and not (by_state or by_unit) else None
+    parts = access.ordered_parts(key) if in_parts else None
     if parts:
-        # Att göra: each part's newest cases up to the page's end, read in order from an
-        # index, then the page from their union (a case in two parts counts once).
+        # Each part's newest cases up to the page's end, read in order from an index, then
+        # the page from their union (a case in two parts counts once).
         members = [select(Case.id, Case.updated_at).where(part)
                    .order_by(*_newest_first(Case.id, Case.updated_at))
                    .limit(bindparam("upto")).subquery() for part in parts]
