@@ -103,6 +103,7 @@ def measure_pages(app: Flask, url: str, repeat: int) -> list[Line]:
 
     todo_ours = best_seconds(lambda: _get(ours, "/todo"), repeat)
     todo_rows = len(CASE_LINK.findall(_get(ours, "/todo")))
+    every_ours = best_seconds(lambda: _get(ours, "/cases"), repeat)
     n = len(targets.case_ids)
     start = time.perf_counter()
     _get(ours, f"/cases/{targets.case_ids[0]}")  # the first one: cold caches
@@ -117,6 +118,10 @@ def measure_pages(app: Flask, url: str, repeat: int) -> list[Line]:
              list_bare / todo_ours, "", None,
              f"{todo_rows} rows (a page) as {PAGE_USER}; reported only, against the bare "
              "case list (no bare to-do route): for the 10 000 / 100 000 comparison"),
+        Line("(b) case list, no filter (/cases)", every_ours * 1000, list_bare * 1000, "ms",
+             list_bare / every_ours, "", None,
+             f"every case {PAGE_USER} may see, newest first (the list's first view); "
+             "reported only, against the bare case list: for the 10 000 / 100 000 comparison"),
         at_least("(b) case page (/cases/<id>)", case_ours * 1000, case_bare * 1000, "ms",
                  case_bare / case_ours, 0.5,
                  f"mean over {n} cases in council/management, as {PAGE_USER}, warm; the "
