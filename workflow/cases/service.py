@@ -171,20 +171,23 @@ def _list_statements(whose: tuple[str, Any], by_state: bool, by_unit: bool,
         query = query.where(Case.unit_id == bindparam("unit_id"))
     count = select(func.count()).select_from(query.subquery())
     parts = access.ordered_parts(key) if in_parts else None
-    if parts:
-        # Each part's newest cases up to the page's end, read in order from an index, then
-        # the page from their union (a case in two parts counts once).
-        members = [select(Case.id, Case.updated_at).where(part)
-                   .order_by(*_newest_first(Case.id, Case.updated_at))
-                   .limit(bindparam("upto")).subquery() for part in parts]
-        picked = union(*(select(m.c.id, m.c.updated_at) for m in members)).subquery("picked")
-        query = select(Case).join(picked, picked.c.id == Case.id)
-        order = _newest_first(picked.c.id, picked.c.updated_at)
-    else:
-        order = _newest_first(Case.id, Case.updated_at)
     # Every list shows each case's unit: load them in one query, not one per unit.
-    rows = (query.options(joinedload(Case.unit), joinedload(Case.department))
-            .order_by(*order).limit(per_page).offset(bindparam("offset")))
+    loads = (joinedload(Case.unit), joinedload(Case.department))
+    if not parts:
+        rows = (query.options(*loads).order_by(*_newest_first(Case.id, Case.updated_at))
+                .limit(per_page).offset(bindparam("offset")))
+        return count, rows
+    # Each part's newest cases up to the page's end, read in order from an index; the page
+    # from their union (a case in two parts counts once); then only the page's cases read.
+    members = [select(Case.id, Case.updated_at).where(part)
+               .order_by(*_newest_first(Case.id, Case.updated_at))
+               .limit(bindparam("upto")).subquery() for part in parts]
+    picked = union(*(select(m.c.id, m.c.updated_at) for m in members)).subquery("picked")
+    page = (select(picked.c.id, picked.c.updated_at)
+            .order_by(*_newest_first(picked.c.id, picked.c.updated_at))
+            .limit(per_page).offset(bindparam("offset")).subquery("page"))
+    rows = (select(Case).join(page, page.c.id == Case.id).options(*loads)
+            .order_by(*_newest_first(page.c.id, page.c.updated_at)))
     return count, rows
 
 
