@@ -308,6 +308,9 @@ class Case(db.Model):
         Index("ix_cases_department_state_updated", "department_id", "state", "updated_at",
               "id"),
         Index("ix_cases_state_department", "state", "department_id"),
+        # A person's own cases (in a state), newest first: the author's part of a list
+        # (ordered_parts) and Mina idéer (migration 0027).
+        Index("ix_cases_author_state_updated", "author_id", "state", "updated_at", "id"),
         # A list filtered by state, newest first, reads its page in order (migration 0023).
         Index("ix_cases_state_updated", "state", "updated_at", "id"),
         CheckConstraint("cost_estimate_sek IS NULL OR cost_estimate_sek >= 0",
@@ -323,7 +326,7 @@ class Case(db.Model):
     # unit belongs to that unit's förvaltning (kept so when a unit moves).
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"), index=True)
-    author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     origin: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(40))
     process_name: Mapped[str] = mapped_column(String(80))

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, inspect, select, union
+from sqlalchemy import Select, bindparam, func, inspect, literal, select, union
 from sqlalchemy.orm import joinedload, selectinload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -111,9 +111,48 @@ def get_case(user: User, case_id: Any, *, for_page: bool = False) -> Case:
     return case
 
 
+@dataclass(frozen=True, slots=True)
+class ListedUnit:
+    name: str
+    closed_at: datetime | None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ListedCase:
+    """A case as a list shows it (a row of the case table, an item of the API's list, a line
+    of the weekly digest): read as columns with its unit's name, without the ORM's
+    bookkeeping for each case (issue 14: loading 50 cases as entities cost 0.4 ms a list)."""
+    id: int
+    title: str
+    state: str
+    origin: str
+    process_name: str
+    process_version: int
+    department_id: int
+    unit_id: int | None
+    author_id: int | None
+    updated_at: datetime
+    unit: ListedUnit | None
+
+
+_LISTED = (Case.id, Case.title, Case.state, Case.origin, Case.process_name,
+           Case.process_version, Case.department_id, Case.unit_id, Case.author_id,
+           Case.updated_at, Unit.name.label("unit_name"), Unit.closed_at.label("unit_closed_at"))
+
+
+def _listed(row: Any) -> ListedCase:
+    *fields, unit_name, unit_closed_at = row
+    return ListedCase(*fields, unit=None if fields[7] is None
+                      else ListedUnit(unit_name, unit_closed_at))
+
+
 @dataclass(frozen=True)
 class Page:
-    items: list[Case]
+    items: list[ListedCase]
     page: int
     per_page: int
     total: int
@@ -136,13 +175,13 @@ def list_cases(user: User, *, state: str | None = None, unit_id: int | None = No
     else:
         whose = ("visible", access.visibility_rule(user))
     offset = (max(page, 1) - 1) * per_page
-    in_parts = whose[0] != "mine" and not state and not unit_id \
-        and offset + per_page <= READ_IN_PARTS_UP_TO
-    count, rows = _list_statements(whose, bool(state), bool(unit_id), per_page, in_parts)
+    in_parts = whose[0] != "mine" and offset + per_page <= READ_IN_PARTS_UP_TO
+    count, rows = _list_statements(whose, state, bool(unit_id), per_page, in_parts)
     values = {"state": state, "unit_id": unit_id, "offset": offset, "upto": offset + per_page}
     total = db.session.scalar(count, values) or 0
-    items = db.session.scalars(rows, values).all()
-    return Page(items=list(items), page=max(page, 1), per_page=per_page, total=total)
+    items = ([_listed(row) for row in db.session.connection().execute(rows, values)]
+             if total > offset else [])
+    return Page(items=items, page=max(page, 1), per_page=per_page, total=total)
 
 
 # The order of every list: the latest changed first.
@@ -150,31 +189,41 @@ def _newest_first(id_column, updated_column) -> tuple:
     return updated_column.desc(), id_column.desc()
 
 
-# A list without filters (Att göra, Ärenden) reads its page in parts (access.ordered_parts)
-# while the page ends within this many rows; a page further on is read from the whole rule
-# and sorted, as each part would read that many rows.
+# A list's page is read in parts (access.ordered_parts) while it ends within this many rows;
+# a page further on is read from the whole rule and sorted, as each part would read that many
+# rows.
 READ_IN_PARTS_UP_TO = 1000
 
 
 @lru_cache(maxsize=access.STATEMENTS_KEPT)
-def _list_statements(whose: tuple[str, Any], by_state: bool, by_unit: bool,
+def _list_statements(whose: tuple[str, Any], state: str | None, by_unit: bool,
                      per_page: int, in_parts: bool = False) -> tuple[Select, Select]:
-    """A list's count and page, built once per person's rule (access.Rule) and filter kind;
-    the state, unit and offset are bound when run (issue 14: building them and their cache
+    """A list's count and page, built once per person's rule (access.Rule), state and kind of
+    filter; the unit and offset are bound when run (issue 14: building them and their cache
     keys cost about half a millisecond a list)."""
     kind, key = whose
     condition = Case.author_id == key if kind == "mine" else access.condition_of(key)
-    query = select(Case).where(condition)
-    if by_state:
+    query = select(Case.id).where(condition)
+    if state:
         query = query.where(Case.state == bindparam("state"))
     if by_unit:
         query = query.where(Case.unit_id == bindparam("unit_id"))
     count = select(func.count()).select_from(query.subquery())
-    parts = access.ordered_parts(key) if in_parts else None
-    # Every list shows each case's unit: load them in one query, not one per unit.
-    loads = (joinedload(Case.unit), joinedload(Case.department))
-    if not parts:
-        rows = (query.options(*loads).order_by(*_newest_first(Case.id, Case.updated_at))
+    parts = access.ordered_parts(key, state) if kind != "mine" else None
+    if parts is not None and by_unit:
+        parts = [part & (Case.unit_id == bindparam("unit_id")) for part in parts]
+    if parts is not None and state:
+        # In one state, the count too from the parts: each read from its index alone, where
+        # the rule's OR made SQLite read every case in the state (issue 14: 0.7 ms of the
+        # council's list at 10 000 cases).
+        count = (select(func.count()).select_from(
+                     union(*(select(Case.id).where(part) for part in parts)).subquery())
+                 if parts else select(literal(0)))
+    # Every list shows each case's unit: read with the case.
+    listed = select(*_LISTED).outerjoin(Unit, Unit.id == Case.unit_id)
+    if not parts or not in_parts:
+        rows = (listed.where(query.whereclause)
+                .order_by(*_newest_first(Case.id, Case.updated_at))
                 .limit(per_page).offset(bindparam("offset")))
         return count, rows
     # Each part's newest cases up to the page's end, read in order from an index; the page
@@ -186,7 +235,7 @@ def _list_statements(whose: tuple[str, Any], by_state: bool, by_unit: bool,
     page = (select(picked.c.id, picked.c.updated_at)
             .order_by(*_newest_first(picked.c.id, picked.c.updated_at))
             .limit(per_page).offset(bindparam("offset")).subquery("page"))
-    rows = (select(Case).join(page, page.c.id == Case.id).options(*loads)
+    rows = (listed.join(page, page.c.id == Case.id)
             .order_by(*_newest_first(page.c.id, page.c.updated_at)))
     return count, rows
 

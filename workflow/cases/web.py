@@ -1,9 +1,21 @@
 """The web pages around cases: Ny idé, Mina idéer, Att göra, the case list and the case page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from functools import partial
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from workflow.cases import access
@@ -11,7 +23,6 @@ from workflow.cases import service as cases
 from workflow.cases.forms import (
     CaseEditForm,
     CommentForm,
-    ConfirmForm,
     DiarienummerForm,
     IdeaForm,
     event_form_class,
@@ -21,6 +32,7 @@ from workflow.cases.forms import (
 from workflow.follow_up import service as follow_up
 from workflow.notifications import service as notifications
 from workflow.organisation import service as organisation
+from workflow.platform import fragments
 from workflow.platform.errors import ServiceError, ValidationFailed
 from workflow.platform.forms import show_service_error
 from workflow.platform.i18n import language, localized
@@ -267,33 +279,80 @@ def _render_case(case, status: int = 200, edit_form=None, event_forms=None, comm
                  error: ServiceError | None = None, diarienummer_form=None):
     process = process_of(case)
     events = cases.available_events(current_user, case)
-    forms = {spec.name: (event_forms or {}).get(spec.name) or _event_form(case, spec)
-             for spec in events}
-    if edit_form is None and access.can_edit(current_user, case):
-        edit_form = CaseEditForm(formdata=None, obj=case, version=case.version,
-                                 direction_focus=case.direction_focus or "",
-                                 direction_reach=case.direction_reach or "")
-    if diarienummer_form is None and cases.can_set_diarienummer(current_user, case):
-        diarienummer_form = DiarienummerForm(prefix="registry", formdata=None,
-                                             version=case.version,
-                                             diarienummer=case.diarienummer or "")
+    reader = fragments.reader()
+    if edit_form is not None:
+        edit_panel = get_template_attribute("_macros.html", "edit_panel")(case, edit_form)
+    elif access.can_edit(current_user, case):
+        edit_panel = _kept_form("edit_panel", case, reader, (
+            case.version, case.state, case.title, case.need, case.effect,
+            case.cost_estimate_sek, case.direction_focus, case.direction_reach,
+            case.planned_go_live, case.actual_cost_sek), lambda: CaseEditForm(
+                formdata=None, obj=case, version=case.version,
+                direction_focus=case.direction_focus or "",
+                direction_reach=case.direction_reach or ""))
+    else:
+        edit_panel = None
+    comment_panel = (
+        get_template_attribute("_macros.html", "comment_panel")(case, comment_form)
+        if comment_form is not None else
+        _kept_form("comment_panel", case, reader, (), lambda: CommentForm(formdata=None)))
     if diarienummer_form is not None:
         diarienummer_form.diarienummer.description = _(
             "Som i diariet, t.ex. %(example)s.", example=cases.diarienummer_rule(case)[1])
+        diarienummer_panel = get_template_attribute("_macros.html", "diarienummer_panel")(
+            case, diarienummer_form)
+    elif cases.can_set_diarienummer(current_user, case):
+        example = cases.diarienummer_rule(case)[1]
+
+        def fresh_diarienummer_form() -> DiarienummerForm:
+            form = DiarienummerForm(prefix="registry", formdata=None, version=case.version,
+                                    diarienummer=case.diarienummer or "")
+            form.diarienummer.description = _("Som i diariet, t.ex. %(example)s.",
+                                              example=example)
+            return form
+        diarienummer_panel = _kept_form("diarienummer_panel", case, reader, (
+            case.version, case.diarienummer, example), fresh_diarienummer_form)
+    else:
+        diarienummer_panel = None
     from workflow.cases.merging_web import page_context  # consent-based merge (docs/process.md)
     return render_template(
-        "case.html", case=case, process=process, events=events, forms=forms,
+        "case.html", case=case, process=process, events=events,
+        event_panel=partial(_event_panel, case, event_forms or {}, reader),
+        edit_panel=edit_panel, comment_panel=comment_panel,
         **page_context(case),
-        event_notice=cases.event_notice,
         cost_comparison=(follow_up.cost_comparison(case) if case.actual_cost_sek is not None
                          else None),
-        edit_form=edit_form, comment_form=comment_form or CommentForm(formdata=None),
-        diarienummer_form=diarienummer_form,
+        diarienummer_panel=diarienummer_panel,
         latest_decision=cases.latest_committee_decision(case),
-        diagram=layout(process.definition), error=error, confirm_form=ConfirmForm(),
+        diagram=layout(process.definition), error=error,
         following=notifications.is_following(current_user, case),
-        similar=similar.similar_to_case(current_user, case),
-        open_event=next(iter(event_forms)) if event_forms else None), status
+        similar=similar.similar_to_case(current_user, case)), status
+
+
+def _kept_form(macro: str, case, reader: fragments.Reader, facts: tuple, make_form) -> Markup:
+    """A fresh form of the case page (``macro`` in templates/_macros.html), kept by the case,
+    the language, the URL prefix and ``facts``: everything else it shows."""
+    return fragments.kept_with_csrf(
+        (macro, case.id, reader.locale, reader.script_root, *facts),
+        lambda: get_template_attribute("_macros.html", macro)(case, make_form()))
+
+
+def _event_panel(case, sent_back: dict, reader: fragments.Reader, spec) -> Markup:
+    """An event's panel: the form as sent back with its errors (open), or a fresh one, kept
+    by everything it shows (workflow/platform/fragments.py)."""
+    macro = get_template_attribute("_macros.html", "event_panel")
+    notice = cases.event_notice(case, spec.name)
+    if spec.name in sent_back:
+        return macro(case, spec, sent_back[spec.name], notice, True)
+    names = {f.name for f in spec.fields}
+    facts = (process_of(case), spec.name, reader.locale, reader.script_root, case.id,
+             case.version, notice,
+             case.actual_cost_sek if "actual_cost_sek" in names else None,
+             case.diarienummer if "diarienummer" in names else None,
+             cases.diarienummer_rule(case)[1] if "diarienummer" in names else None,
+             follow_up.local_today() if names & set(NOT_AFTER_TODAY) else None)
+    return fragments.kept_with_csrf(
+        ("event panel", *facts), lambda: macro(case, spec, _event_form(case, spec), notice))
 
 
 def _page_number() -> int:

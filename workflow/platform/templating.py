@@ -11,6 +11,8 @@ from flask_babel import format_date, format_decimal, format_percent, gettext
 from sqlalchemy import select
 
 from workflow.models import utcnow
+from workflow.platform.fragments import kept_case_row, kept_diagram, kept_history_entry
+from workflow.platform.fragments import reader as row_reader
 from workflow.platform.i18n import install_template_gettext, language, localized, short_datetime
 from workflow.processes.registry import process_of
 from workflow.states import Process, features
@@ -253,6 +255,13 @@ def state_plain(case: Any) -> str:
     return localized(process_of(case).state(case.state).plain)
 
 
+def _case_row(case: Any, show_plain: bool = False, note: Any = None) -> Any:
+    """A row of case_table as rendered anew (with a committee's note, not kept)."""
+    from flask import current_app
+    macro = current_app.jinja_env.get_template("_macros.html").module.case_row
+    return macro(case, show_plain, note)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     install_template_gettext(app)
@@ -284,7 +293,10 @@ def init_app(app: Flask) -> None:
                                  state_label=state_label, state_plain=state_plain,
                                  process_of_case=process_of, display_names=display_names,
                                  committee_decision=committee_decision, in_menu=in_menu,
-                                 case_summary=case_summary,
+                                 case_summary=case_summary, kept_case_row=kept_case_row,
+                                 row_reader=row_reader, kept_diagram=kept_diagram,
+                                 kept_history_entry=kept_history_entry,
+                                 case_row=_case_row,
                                  # state and event names (workflow/states/features.py)
                                  features=features)
     app.jinja_env.filters.update(
