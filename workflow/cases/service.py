@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 
 from flask import current_app
 from sqlalchemy import Select, bindparam, func, inspect, literal, select, union
-from sqlalchemy.orm import joinedload, selectinload, undefer
+from sqlalchemy.orm import joinedload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.cases import access
@@ -95,19 +95,31 @@ CASE_LOADS = (joinedload(Case.department).options(
                   joinedload(Department.region, innerjoin=True),
                   undefer(Department.has_active_webhooks)),
               joinedload(Case.unit))
-# What the case page shows besides: the author, the history's actors, the comments' authors.
-PAGE_LOADS = (joinedload(Case.author), selectinload(Case.history).joinedload(CaseEvent.actor),
-              selectinload(Case.comments).joinedload(Comment.author))
+# What the case page shows besides: the author, the history with its actors, the comments
+# with their authors, the ideas merged into it. The collections are read by statements built
+# once, not by selectin loaders: 0.9 against 0.5 ms a page (issue 14).
+_PAGE_COLLECTIONS = (
+    ("history", select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id"))
+     .order_by(CaseEvent.id).options(joinedload(CaseEvent.actor))),
+    ("comments", select(Comment).where(Comment.case_id == bindparam("case_id"))
+     .order_by(Comment.id).options(joinedload(Comment.author))),
+    ("merged_cases", select(Case).where(Case.merged_into_id == bindparam("case_id"))
+     .order_by(Case.id)),
+)
 
 
 def get_case(user: User, case_id: Any, *, for_page: bool = False) -> Case:
     """The case, if ``user`` may see it; otherwise :class:`NotFound` (never a hint it exists).
-    ``for_page`` also loads what the case page shows, in two queries instead of one per
+    ``for_page`` also loads what the case page shows, in three queries instead of one per
     person named."""
-    options = CASE_LOADS + (PAGE_LOADS if for_page else ())
+    options = CASE_LOADS + ((joinedload(Case.author),) if for_page else ())
     case = db.session.get(Case, key, options=options) if (key := as_id(case_id)) else None
     if case is None or not access.can_view(user, case):
         raise NotFound()
+    if for_page:
+        for name, statement in _PAGE_COLLECTIONS:
+            set_committed_value(case, name, list(db.session.scalars(
+                statement, {"case_id": case.id})))
     return case
 
 

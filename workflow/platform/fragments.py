@@ -20,6 +20,9 @@ id, case, moment and event), the name its actor has now, the process version, th
 the time zone and the URL prefix. Entries that name other people by their current names
 (reminders, merges by consent) are not kept: those names are read anew.
 
+**The main menu** is a function of the reader's roles (and whether they read the portfolio,
+file delegation decisions, administer the region), the page's endpoint and the language.
+
 **A fresh event form** on a case page (workflow/cases/web.py ``_event_panel``) is a
 function of the process version, the event, the language, the case's number, version and
 the values the form offers (its recorded cost and diarienummer), whether it has an author,
@@ -139,6 +142,17 @@ def kept_history_entry(entry: Any, process: Any, who: Reader) -> Markup:
     actor = entry.actor.display_name if entry.actor is not None else None
     return who.store.get(("history", entry.id, entry.case_id, entry.at, entry.event, actor,
                           process, who.locale, who.zone, who.script_root), render)
+
+
+def kept_menu(roles: Any, portfolio_reader: bool, delegation_reader: bool,
+              region_admin: bool) -> Markup:
+    """The main menu of base.html for the reader and the page."""
+    endpoint = request.endpoint
+    in_admin = bool(request.blueprint and request.blueprint.startswith("admin"))
+    facts = (frozenset(roles), bool(portfolio_reader), bool(delegation_reader),
+             bool(region_admin), endpoint, in_admin)
+    return kept().get(("menu", *facts, str(get_locale()), request.script_root),
+                      lambda: _macro("main_menu")(*facts))
 
 
 def kept_with_csrf(key: Hashable, make: Callable[[], Markup]) -> Markup:

@@ -11,7 +11,12 @@ from flask_babel import format_date, format_decimal, format_percent, gettext
 from sqlalchemy import select
 
 from workflow.models import utcnow
-from workflow.platform.fragments import kept_case_row, kept_diagram, kept_history_entry
+from workflow.platform.fragments import (
+    kept_case_row,
+    kept_diagram,
+    kept_history_entry,
+    kept_menu,
+)
 from workflow.platform.fragments import reader as row_reader
 from workflow.platform.i18n import install_template_gettext, language, localized, short_datetime
 from workflow.processes.registry import process_of
@@ -295,7 +300,7 @@ def init_app(app: Flask) -> None:
                                  committee_decision=committee_decision, in_menu=in_menu,
                                  case_summary=case_summary, kept_case_row=kept_case_row,
                                  row_reader=row_reader, kept_diagram=kept_diagram,
-                                 kept_history_entry=kept_history_entry,
+                                 kept_history_entry=kept_history_entry, kept_menu=kept_menu,
                                  case_row=_case_row,
                                  # state and event names (workflow/states/features.py)
                                  features=features)
