@@ -78,6 +78,18 @@ def test_lists_read_in_parts_are_the_plain_rule_page_by_page(demo_app, monkeypat
                     assert shown.total == total, reader.username
                     listed += [case.id for case in shown.items]
                 assert listed == expected, (reader.username, per_page)
+            # In one state (and in one unit of it): the parts of that state, counted as
+            # terms no case matches twice (cases/service.py _disjoint_count).
+            for state in ("council", "submitted", "apt", "management", "draft"):
+                for unit_id in (None, unit().id):
+                    narrowed = plain.where(Case.state == state)
+                    if unit_id is not None:
+                        narrowed = narrowed.where(Case.unit_id == unit_id)
+                    wanted = list(db.session.scalars(narrowed))
+                    shown = cases.list_cases(reader, todo=todo, state=state, unit_id=unit_id,
+                                             per_page=100)
+                    assert (shown.total, [c.id for c in shown.items]) == (
+                        len(wanted), wanted), (reader.username, state, unit_id)
             parts = access.ordered_parts(rule_of(reader)) or ()
             checked += len(parts) > 1 and total > 3
         assert checked >= 3  # people whose list has cases and more than one part

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, inspect, literal, select, union
+from sqlalchemy import Select, bindparam, func, inspect, literal, or_, select, union
 from sqlalchemy.orm import joinedload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -201,6 +201,13 @@ def _newest_first(id_column, updated_column) -> tuple:
     return updated_column.desc(), id_column.desc()
 
 
+def _disjoint_count(condition) -> Select:
+    terms = access.disjoint_terms(condition)
+    counts = [select(func.count()).select_from(Case).where(term).scalar_subquery()
+              for term in terms]
+    return select(sum(counts[1:], counts[0]))
+
+
 # A list's page is read in parts (access.ordered_parts) while it ends within this many rows;
 # a page further on is read from the whole rule and sorted, as each part would read that many
 # rows.
@@ -224,13 +231,16 @@ def _list_statements(whose: tuple[str, Any], state: str | None, by_unit: bool,
     parts = access.ordered_parts(key, state) if kind != "mine" else None
     if parts is not None and by_unit:
         parts = [part & (Case.unit_id == bindparam("unit_id")) for part in parts]
-    if parts is not None and state:
-        # In one state, the count too from the parts: each read from its index alone, where
-        # the rule's OR made SQLite read every case in the state (issue 14: 0.7 ms of the
-        # council's list at 10 000 cases).
-        count = (select(func.count()).select_from(
-                     union(*(select(Case.id).where(part) for part in parts)).subquery())
-                 if parts else select(literal(0)))
+    if kind != "mine":
+        # Counted as terms that no case matches twice, added: each term read from the index
+        # of its own columns, where the rule's OR read every case in the state (SQLite) or
+        # every matching row (PostgreSQL). Issue 14: the council's list 0.7 -> 0.1 ms, the
+        # unfiltered list 0.4 -> 0.2 ms (SQLite) and 1.6 -> 0.4 ms (PostgreSQL).
+        if parts == []:  # the rule reaches no case in that state
+            count = select(literal(0))
+        else:
+            count = _disjoint_count(or_(*parts) if parts is not None and state
+                                    else query.whereclause)
     # Every list shows each case's unit: read with the case.
     listed = select(*_LISTED).outerjoin(Unit, Unit.id == Case.unit_id)
     if not parts or not in_parts:
