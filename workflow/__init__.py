@@ -100,7 +100,7 @@ def _select_locale() -> str:
 
 
 @lru_cache(maxsize=1)
-def _user_statement():
+def user_statement():
     """The logged-in user with their roles and unread count, built once (issue 14: building
     the loader options cost a tenth of a small page)."""
     from workflow.models import User
@@ -124,7 +124,7 @@ def _init_login(app: Flask) -> None:
             return None
         # Every logged-in page reads the roles (menu, access checks): load them in the same
         # statement as the user.
-        user = db.session.execute(_user_statement(), {"id": int(user_id)}).unique() \
+        user = db.session.execute(user_statement(), {"id": int(user_id)}).unique() \
             .scalar_one_or_none()
         # A session ends on the server when its user logs out anywhere or gets a new password:
         # a (copied) cookie of an older session generation is refused.

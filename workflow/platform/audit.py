@@ -7,11 +7,12 @@ history rows (triggers); the chain shows it when someone with direct database ac
 that anyway: a changed row no longer matches its hash, a deleted or inserted row breaks the
 link of the row after it. ``flask --app workflow audit-verify`` walks every chain.
 
-The hash is computed in exactly one place, :func:`_link_into_chain`, a mapper listener that
-runs for every CaseEvent the ORM inserts, so no writer can forget it (the app factory installs
-it, :func:`install`); an INSERT that bypasses the ORM, or one without the listener, fails on
-the NOT NULL columns. Rows refer to their actor by id only, so erasing a
-person's data (workflow/ops/gdpr.py) leaves every chain intact.
+The hash is computed in exactly one place, :func:`link`. It runs for every CaseEvent the ORM
+inserts (:func:`_link_into_chain`, a mapper listener the app factory installs, :func:`install`),
+so no writer can forget it, and for the row of a transition, which cases/service.py writes with
+one UPDATE and one INSERT of its own instead of the ORM's flush (:func:`append`, issue 14); any
+other INSERT that bypasses the ORM fails on the NOT NULL columns. Rows refer to their actor by
+id only, so erasing a person's data (workflow/ops/gdpr.py) leaves every chain intact.
 
 What the chain cannot show on its own: the removal of a case's newest rows, or a chain
 recomputed from scratch by someone who also rewrites every later hash. Comparing the
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import bindparam, event, select, text
+from sqlalchemy import bindparam, event, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper, Session, object_session
 
@@ -123,9 +124,30 @@ def _link_into_chain(mapper: Mapper, connection: Connection, target: CaseEvent) 
         updated = session.info.get(_UPDATED_KEY, {}) if session else {}
         prev_hash = _stored_tail(connection, target.case_id,
                                  locked=updated.get(target.case_id) == "locked")
-    target.prev_hash = prev_hash
-    target.hash = row_hash(prev_hash, target)
-    tails[target.case_id] = target.hash
+    tails[target.case_id] = link(target, prev_hash)
+
+
+def link(entry: CaseEvent, prev_hash: str) -> str:
+    """Link ``entry`` after the row whose hash is ``prev_hash``: set and return its hash."""
+    entry.prev_hash = prev_hash
+    entry.hash = row_hash(prev_hash, entry)
+    return entry.hash
+
+
+_HISTORY = CaseEvent.__table__
+_APPEND = insert(_HISTORY).returning(_HISTORY.c.id)
+_APPENDED = tuple(column.key for column in _HISTORY.columns if column.key != "id")
+
+
+def append(connection: Connection, entry: CaseEvent) -> int:
+    """Insert ``entry`` (not in any session, its ``case_id``, ``at`` and ``data`` set) as the
+    newest row of its case, by one INSERT; returns its id. The caller's transaction has just
+    UPDATEd the case's row (cases/service.py, a transition), which holds the lock that
+    :func:`_stored_tail` would otherwise take, and has flushed the session, so no row of the
+    case is pending."""
+    link(entry, _stored_tail(connection, entry.case_id, locked=True))
+    row = {key: getattr(entry, key) for key in _APPENDED}
+    return connection.execute(_APPEND, row).scalar_one()
 
 
 def _stored_tail(connection: Connection, case_id: int, locked: bool = False) -> str:

@@ -26,16 +26,19 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, Callable, Iterator, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import insert, inspect
+from sqlalchemy import bindparam, insert, inspect, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflow.models import Case, CaseEvent, Notification, User
+from workflow.platform import audit
 from workflow.platform.errors import Conflict
 from workflow.platform.extensions import db
 
@@ -77,10 +80,16 @@ class Work:
             return
         db.session.flush()  # cases and people created in this unit get their ids
         rows = [_row(notification) for notification in pending]
-        statement = insert_ignoring_conflicts(Notification, db.session.connection().dialect.name,
-                                              index_elements=[Notification.key])
+        connection = db.session.connection()
+        statement = _notification_insert(connection.dialect.name)
         if statement is not None:
-            db.session.execute(statement, rows)
+            # Core, not the ORM's bulk INSERT: the rows are plain values (issue 14: the ORM's
+            # path cost five times the statement). Rows that set the same columns go together.
+            groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for row in rows:
+                groups.setdefault(tuple(sorted(row)), []).append(row)
+            for group in groups.values():
+                connection.execute(statement, group)
             return
         try:  # a database without ON CONFLICT: a savepoint, and each on its own if one fails
             with db.session.begin_nested():
@@ -106,6 +115,12 @@ def insert_ignoring_conflicts(model: type, dialect: str, index_elements: list | 
     else:
         return None
     return dialect_insert(model).on_conflict_do_nothing(index_elements=index_elements)
+
+
+@lru_cache(maxsize=None)
+def _notification_insert(dialect: str) -> Any:
+    return insert_ignoring_conflicts(Notification.__table__, dialect,
+                                     index_elements=[Notification.__table__.c.key])
 
 
 def _row(notification: Notification) -> dict[str, Any]:
@@ -174,12 +189,66 @@ def record(case: Case, event: str, from_state: str | None, to_state: str, actor:
     entry = CaseEvent(case=case, event=event, from_state=from_state, to_state=to_state,
                       actor=actor, at=now, comment=comment, data=data or {})
     db.session.add(entry)
+    return _recorded(entry)
+
+
+def _recorded(entry: CaseEvent) -> CaseEvent:
     work = current()
     if work is not None:
         work.history.append(entry)
     for listener in RECORD_LISTENERS:
         listener(entry)
     return entry
+
+
+_CASES = Case.__table__
+
+
+@lru_cache(maxsize=64)
+def _move(columns: tuple[str, ...]) -> Any:
+    """The UPDATE of a case's ``columns`` (and its version), if no one has changed it since
+    it was read: one statement for each set of columns an event writes, built once."""
+    return (update(_CASES)
+            .where(_CASES.c.id == bindparam("case_id"),
+                   _CASES.c.version == bindparam("read_version"))
+            .values({**{name: bindparam(f"new_{name}") for name in columns},
+                     "version": _CASES.c.version + 1}))
+
+
+def record_transition(case: Case, values: dict[str, Any], event: str, from_state: str | None,
+                      actor: User | None, now: datetime, comment: str | None = None,
+                      data: dict | None = None) -> CaseEvent:
+    """Write a transition of ``case``: its new column ``values`` (with ``state``) by one UPDATE
+    that also checks and counts up its version, and its history row by one INSERT linked into
+    its hash chain (platform/audit.py ``append``). What :func:`record` and the ORM's flush
+    would do, without the flush's bookkeeping (issue 14: firing an event spent more time in
+    the flush than in the database). The case object carries the new values as if loaded; a
+    case changed since it was read raises :class:`Conflict`."""
+    session = db.session
+    session.flush()  # what the unit changed before is written first
+    connection = session.connection()
+    version = case.version
+    moved = connection.execute(_move(tuple(values)), {
+        "case_id": case.id, "read_version": version,
+        **{f"new_{name}": value for name, value in values.items()}})
+    if moved.rowcount != 1:
+        raise Conflict()
+    for key, value in values.items():
+        set_committed_value(case, key, value)
+    set_committed_value(case, "version", version + 1)
+    if "merged_into_id" in values:  # the relationship follows its new foreign key
+        session.expire(case, ["merged_into"])
+    entry = CaseEvent(case_id=case.id, event=event, from_state=from_state,
+                      to_state=values["state"], actor_id=actor.id if actor else None, at=now,
+                      comment=comment, data=data or {})
+    entry.id = audit.append(connection, entry)
+    make_transient_to_detached(entry)
+    session.add(entry)  # persistent, as if loaded: nothing for the flush to do
+    set_committed_value(entry, "case", case)
+    set_committed_value(entry, "actor", actor)
+    if "history" not in inspect(case).unloaded:
+        set_committed_value(case, "history", [*case.history, entry])
+    return _recorded(entry)
 
 
 # Called with each history row :func:`record` adds, before it returns: what a listener writes
