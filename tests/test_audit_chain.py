@@ -20,6 +20,7 @@ from workflow.cases import service as cases
 from workflow.models import Case, CaseEvent, utcnow
 from workflow.ops import migrations
 from workflow.platform.audit import GENESIS
+from workflow.platform.errors import Conflict
 from workflow.platform.extensions import db
 from workflow.platform.uow import record, unit_of_work
 
@@ -254,3 +255,77 @@ def test_simultaneous_writers_on_one_case_do_not_fork_the_chain(app):
         assert [r.event for r in rows] == ["create", "note", "note"]
         assert rows[2].prev_hash == rows[1].hash != rows[1].prev_hash
     assert audit_verify(app).exit_code == 0
+
+
+def test_a_transition_and_a_note_at_the_same_moment_do_not_fork_the_chain(app):
+    """A transition writes its row by its own INSERT (platform/uow.py record_transition,
+    audit.append) after the UPDATE of the case; a writer that does not change the case
+    (the ORM's path) appends at the same moment: the chain stays one line either way."""
+    with app.app_context():
+        case_id = case_in("submitted").id
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def write(kind: str) -> None:
+        with app.app_context():
+            try:
+                case = db.session.get(Case, case_id)
+                actor = user("chef")
+                barrier.wait(timeout=30)
+                if kind == "transition":
+                    cases.fire(case, "take_up", actor)
+                else:
+                    with unit_of_work():
+                        record(case, "note", case.state, case.state, actor, utcnow(),
+                               comment="Samtidigt")
+            except BaseException as error:  # reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=write, args=(kind,)) for kind in ("transition", "note")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    with app.app_context():
+        rows = history_rows(case_id)
+        assert sorted(r.event for r in rows[-2:]) == ["note", "take_up"]
+        for before, after in zip(rows, rows[1:]):
+            assert after.prev_hash == before.hash
+            assert after.hash == expected_hash(before.hash, after)
+    assert audit_verify(app).exit_code == 0
+
+
+def test_a_transition_leaves_the_case_as_written_and_its_row_in_the_loaded_history(ctx):
+    """Within the unit of work (before its commit expires everything), the case reads as
+    written and has nothing left for a flush; its loaded history has the new row."""
+    case = case_in("submitted")
+    version = case.version
+    assert [entry.event for entry in case.history][-1] == "submit"  # loaded before firing
+    with unit_of_work():
+        cases.fire(case, "take_up", user("chef"))
+        assert (case.state, case.version) == ("apt", version + 1)
+        assert not db.session.dirty and not db.session.new
+        newest = case.history[-1]
+        assert (newest.event, newest.case, newest.actor) == ("take_up", case, user("chef"))
+        stored = history_rows(case.id)
+        assert (stored[-1].id, stored[-1].hash, stored[-1].prev_hash) == (
+            newest.id, newest.hash, stored[-2].hash)
+    db.session.expire_all()
+    assert (db.session.get(Case, case.id).state, db.session.get(Case, case.id).version) == (
+        "apt", version + 1)
+
+
+def test_a_transition_of_a_case_changed_meanwhile_writes_nothing(ctx):
+    case = case_in("submitted")
+    rows_before = len(history_rows(case.id))
+    with db.engine.begin() as connection:  # another request got there first
+        connection.execute(text("UPDATE cases SET version = version + 1 WHERE id = :id"),
+                           {"id": case.id})
+    with pytest.raises(Conflict):
+        cases.fire(case, "take_up", user("chef"))
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).state == "submitted"
+    assert len(history_rows(case.id)) == rows_before
