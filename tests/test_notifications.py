@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from flask import render_template_string
+from flask_babel import get_locale
 from sqlalchemy import event, select
 
 from helpers import IDEA, after_tonights_batch, case_in, unit, user
@@ -35,6 +36,20 @@ def test_submitter_hears_of_every_change_with_the_motivation_when_rejected(ctx):
     assert latest.kind == "status" and latest.case_id == case.id
     assert "Avslagen" in latest.body and "Motivering: Löses redan av nya rutinen." in latest.body
     assert inbox("chef") == []  # the actor is not told of what they did
+
+
+def test_the_stored_text_is_swedish_whatever_the_actors_language(app):
+    """The subject and body columns hold the default language (the GDPR export, rows before
+    migration 0019), even when the person who acted reads the app in English."""
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        case = case_in("apt")
+        assert str(get_locale()) == "en"
+        cases.fire(case, "reject", user("chef"), {"motivation": "Löses redan."})
+        latest = inbox("medarbetare")[-1]
+        assert latest.subject == f"Ärende {case.id}: Avslå"
+        assert "Nytt läge: Avslagen." in latest.body and "Motivering: Löses redan." in latest.body
+        assert "Rejected" not in latest.body and "New state" not in latest.body
+        db.session.remove()
 
 
 def test_followers_are_told_and_can_stop_following(ctx):

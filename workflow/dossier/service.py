@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, Mapping
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from workflow.calc import benefit, classification, procurement
 from workflow.cases import access
@@ -334,17 +334,23 @@ def _same_kind_direct_awards(case: Case, check, day: date) -> list[procurement.S
     kind = (check.kind or "").strip().lower()
     if not kind:
         return []
-    query = (select(Dossier.case_id, Dossier.procurement_value_sek)
-             .join(Case, Case.id == Dossier.case_id)
-             .where(Dossier.case_id != case.id, Dossier.procurement_kind == kind,
-                    Dossier.procurement_route == "direct_procurement",
-                    Dossier.procurement_value_sek.is_not(None),
-                    Dossier.procurement_year == procurement.financial_year(day),
-                    Case.department_id == case.department_id,
-                    Case.state.not_in(ENDED_STATES))
-             .order_by(Dossier.case_id))
     return [procurement.SameKindAward(case_id, int(value))
-            for case_id, value in db.session.execute(query)]
+            for case_id, value in db.session.execute(_SAME_KIND_DIRECT, {
+                "case_id": case.id, "kind": kind, "year": procurement.financial_year(day),
+                "department_id": case.department_id})]
+
+
+# Built once (issue 14: building it cost more than running it, on every approval).
+_SAME_KIND_DIRECT = (
+    select(Dossier.case_id, Dossier.procurement_value_sek)
+    .join(Case, Case.id == Dossier.case_id)
+    .where(Dossier.case_id != bindparam("case_id"), Dossier.procurement_kind == bindparam("kind"),
+           Dossier.procurement_route == "direct_procurement",
+           Dossier.procurement_value_sek.is_not(None),
+           Dossier.procurement_year == bindparam("year"),
+           Case.department_id == bindparam("department_id"),
+           Case.state.not_in(ENDED_STATES))
+    .order_by(Dossier.case_id))
 
 
 def objects_for(user: User) -> list[InfoObject]:

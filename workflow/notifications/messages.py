@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, get_domain, gettext
 
 from workflow.platform.i18n import language
 from workflow.states.definition import Label
@@ -42,19 +42,24 @@ def _stored(value: Any) -> Any:
     return value
 
 
-def render(part: Any) -> str:
-    """One message, label or plain value in the current locale."""
+def render(part: Any, translate: Callable[..., str] = gettext,
+           locale: str | None = None) -> str:
+    """One message, label or plain value in the current locale (or in ``locale``, with
+    ``translate`` its gettext)."""
     if isinstance(part, Mapping):
         if "key" in part:
-            params = {name: render(value) for name, value in (part.get("params") or {}).items()}
-            return gettext(part["key"], **params) if params else gettext(part["key"])
+            params = {name: render(value, translate, locale)
+                      for name, value in (part.get("params") or {}).items()}
+            return translate(part["key"], **params) if params else translate(part["key"])
         if "sv" in part:
-            return Label(sv=part["sv"], en=part.get("en") or part["sv"]).get(language())
+            return Label(sv=part["sv"], en=part.get("en") or part["sv"]).get(
+                locale or language())
     return "" if part is None else str(part)
 
 
-def render_body(parts: Sequence[Part]) -> str:
-    return "\n".join(render(part) for part in parts)
+def render_body(parts: Sequence[Part], translate: Callable[..., str] = gettext,
+                locale: str | None = None) -> str:
+    return "\n".join(render(part, translate, locale) for part in parts)
 
 
 def subject_of(notification: Any) -> str:
@@ -73,8 +78,16 @@ def body_of(notification: Any) -> str:
 def stored_texts(subject: dict[str, Any], body: Sequence[Part]) -> tuple[str, str]:
     """Subject and body in the default language (Swedish), for the ``subject`` and ``body``
     columns."""
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE") or "sv"):
-        return render(subject), render_body(body)
+    locale = current_app.config.get("BABEL_DEFAULT_LOCALE") or "sv"
+    with force_locale(locale):  # the catalogue looked up once, not for every message
+        catalogue = get_domain().get_translations()
+
+    def translate(key: str, **params: Any) -> str:
+        text = catalogue.ugettext(key)
+        return text % params if params else text
+
+    code = locale.replace("-", "_").split("_")[0]  # a label's language, e.g. "sv"
+    return render(subject, translate, code), render_body(body, translate, code)
 
 
 @dataclass(frozen=True)

@@ -157,10 +157,26 @@ def _or_defaults(user: User, found: NotificationSettings | None) -> Notification
                                 email_mode=defaults.email_mode, email_kinds=list(KINDS))
 
 
-def notify(user: User, kind: str, key: str, subject: dict[str, Any],
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A person to tell, as :func:`_recipients` reads them: columns, not an entity."""
+    id: int
+    email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Wishes:
+    """A person's notification settings as :func:`_recipients` reads them."""
+    email_enabled: bool
+    email_mode: str
+    email_kinds: list[str] | None
+
+
+def notify(user: User | Recipient, kind: str, key: str, subject: dict[str, Any],
            body: Sequence[messages.Part], *, case: Case | None = None,
-           now: datetime | None = None, settings: NotificationSettings | None = None,
-           new_key: bool = False) -> Notification | None:
+           now: datetime | None = None, settings: NotificationSettings | Wishes | None = None,
+           new_key: bool = False, texts: tuple[str, str] | None = None
+           ) -> Notification | None:
     """Create the notification unless one with ``key`` exists; returns the new one or None.
 
     ``subject`` is a message (``messages.message``), ``body`` a list of lines (messages, or
@@ -168,16 +184,18 @@ def notify(user: User, kind: str, key: str, subject: dict[str, Any],
     language (workflow/notifications/messages.py). ``settings``: the person's settings when
     the caller has read them already (:func:`settings_for`). ``new_key``: the key names a row
     this transaction has just inserted, so no notification can have it yet (nothing to look
-    up; the unit of work's INSERT skips a key that exists all the same)."""
+    up; the unit of work's INSERT skips a key that exists all the same). ``texts``: the
+    stored texts (``messages.stored_texts``) when the caller has them already."""
     if not new_key and db.session.scalar(
             select(Notification.id).where(Notification.key == key)) is not None:
         return None
     if settings is None:
         settings = settings_for(user)
     wants_email = settings.email_enabled and user.email and kind in (settings.email_kinds or KINDS)
-    subject_text, body_text = messages.stored_texts(subject, body)
+    subject_text, body_text = texts or messages.stored_texts(subject, body)
+    owner: dict[str, Any] = {"user": user} if isinstance(user, User) else {"user_id": user.id}
     notification = Notification(
-        key=key, user=user, case=case, kind=kind, subject=subject_text, body=body_text,
+        key=key, **owner, case=case, kind=kind, subject=subject_text, body=body_text,
         subject_key=subject["key"], subject_params=subject.get("params") or {},
         body_parts=list(body), created_at=now or utcnow(),
         email_mode=("immediate" if kind == "digest" else settings.email_mode)
@@ -219,14 +237,16 @@ def case_changed(case: Case, entry: CaseEvent, now: datetime) -> int:
         body += ["", message(N_("Idén drivs vidare i ärende %(case)s: %(title)s. Följ det "
                                 "ärendet om du vill få veta hur det går."),
                              case=target.id, title=target.title)]
-    created = 0
+    created, texts = 0, None
     # The key names the history row this transaction has just inserted (rows are never
     # deleted, so its id is never used again): no notification can have it yet.
     for user_id, (user, kind, settings) in _recipients(case).items():
         if entry.actor_id == user_id:
             continue  # they did it themselves
+        texts = texts or messages.stored_texts(subject, body)  # the same for everyone
         if notify(user, kind, f"event:{entry.id}:user:{user_id}", subject, body,
-                  case=case, now=now, settings=settings, new_key=uow.current() is not None):
+                  case=case, now=now, settings=settings, new_key=uow.current() is not None,
+                  texts=texts):
             created += 1
     return created
 
@@ -261,9 +281,12 @@ def _committee_line(entry: CaseEvent) -> dict[str, Any]:
 
 
 # The case's active followers and its author (an author_id of NULL matches no one), each
-# with their notification settings if they saved any.
+# with their notification settings if they saved any: as columns (issue 14: loading them as
+# entities cost as much as the rest of the notification).
 _RECIPIENTS = (
-    select(User, NotificationSettings)
+    select(User.id, User.email, NotificationSettings.user_id.label("saved"),
+           NotificationSettings.email_enabled, NotificationSettings.email_mode,
+           NotificationSettings.email_kinds)
     .outerjoin(NotificationSettings, NotificationSettings.user_id == User.id)
     .where((User.id.in_(select(CaseFollower.user_id)
                         .where(CaseFollower.case_id == bindparam("case_id")))
@@ -271,11 +294,16 @@ _RECIPIENTS = (
            | (User.id == bindparam("author_id"))))
 
 
-def _recipients(case: Case) -> dict[int, tuple[User, str, NotificationSettings]]:
+def _recipients(case: Case) -> dict[int, tuple[Recipient, str, Wishes]]:
     """The submitter ("status"), then the active followers ("followed"), each with their
-    settings, read in one query."""
-    people = [(user, _or_defaults(user, settings)) for user, settings in db.session.execute(
-        _RECIPIENTS, {"case_id": case.id, "author_id": case.author_id})]
+    settings (or the defaults), read in one query."""
+    defaults = rules()
+    people = [(Recipient(row.id, row.email),
+               Wishes(row.email_enabled, row.email_mode, row.email_kinds)
+               if row.saved is not None else
+               Wishes(defaults.email_enabled, defaults.email_mode, list(KINDS)))
+              for row in db.session.connection().execute(  # columns: no ORM needed
+                  _RECIPIENTS, {"case_id": case.id, "author_id": case.author_id})]
     recipients = {user.id: (user, "status", settings) for user, settings in people
                   if user.id == case.author_id}
     for user, settings in people:

@@ -246,8 +246,9 @@ def record_transition(case: Case, values: dict[str, Any], event: str, from_state
     session.add(entry)  # persistent, as if loaded: nothing for the flush to do
     set_committed_value(entry, "case", case)
     set_committed_value(entry, "actor", actor)
-    if "history" not in inspect(case).unloaded:
-        set_committed_value(case, "history", [*case.history, entry])
+    loaded = case.__dict__.get("history")  # the collection, if this session has read it
+    if loaded is not None:
+        set_committed_value(case, "history", [*loaded, entry])
     return _recorded(entry)
 
 
