@@ -22,7 +22,7 @@ from workflow.platform.extensions import db
 from workflow.portfolio import service as portfolio
 
 from . import baseline_app
-from .report import Line, at_least, at_most, best_seconds, median
+from .report import Line, at_least, at_most, best_pair, best_seconds, median
 from .seed import GENESIS, HASH_CHAIN, NOTE, People, chained, load_people
 
 LOGIN_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"'
@@ -93,8 +93,8 @@ def measure_pages(app: Flask, url: str, repeat: int) -> list[Line]:
     bare_rows = CASE_LINK.findall(_get(bare, targets.baseline_list_url))
     same = "the same rows as the baseline" if ours_rows == bare_rows else \
         f"ROWS DIFFER: ours {len(ours_rows)}, baseline {len(bare_rows)}"
-    list_ours = best_seconds(lambda: _get(ours, targets.list_url), repeat)
-    list_bare = best_seconds(lambda: _get(bare, targets.baseline_list_url), repeat)
+    list_ours, list_bare = best_pair(lambda: _get(ours, targets.list_url),
+                                     lambda: _get(bare, targets.baseline_list_url), repeat)
 
     def pages(client: FlaskClient) -> Callable[[], None]:
         return lambda: [_get(client, f"/cases/{i}") for i in targets.case_ids]
@@ -106,8 +106,8 @@ def measure_pages(app: Flask, url: str, repeat: int) -> list[Line]:
     start = time.perf_counter()
     _get(ours, f"/cases/{targets.case_ids[0]}")  # the first one: cold caches
     cold = time.perf_counter() - start
-    case_ours = best_seconds(pages(ours), repeat) / n
-    case_bare = best_seconds(pages(bare), repeat) / n
+    case_ours, case_bare = (seconds / n for seconds in best_pair(pages(ours), pages(bare),
+                                                                 repeat))
     return [
         at_least("(b) case list, 50 rows (/cases?state=council)", list_ours * 1000,
                  list_bare * 1000, "ms", list_bare / list_ours, 0.5,

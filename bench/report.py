@@ -43,6 +43,23 @@ def best_seconds(work: Callable[[], object], repeat: int, warmup: int = 1) -> fl
     return min(timings)
 
 
+def best_pair(ours: Callable[[], object], baseline: Callable[[], object], repeat: int,
+              warmup: int = 1) -> tuple[float, float]:
+    """The fastest of ``repeat`` timed calls of each, taken in turns (ours, then the
+    baseline, round by round), so that both meet the same moments of a busy or throttled
+    machine rather than one of them all of a slow stretch."""
+    for _ in range(warmup):
+        ours()
+        baseline()
+    ours_times, baseline_times = [], []
+    for _ in range(repeat):
+        for work, times in ((ours, ours_times), (baseline, baseline_times)):
+            start = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - start)
+    return min(ours_times), min(baseline_times)
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 

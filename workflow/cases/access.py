@@ -217,17 +217,32 @@ def _per_version(user: User, rule: Callable[[Process, list[RoleAssignment]], _Ru
     planner can use the indexes on state and förvaltning instead of reading every row."""
     assignments = list(user.roles)
     scopes = tuple(_scope_of(a) for a in assignments)
+    roles = tuple(a.role for a in assignments)
     if process is not None:
-        return Rule(user.id, scopes, ((None, None, rule(process, assignments)),))
+        return Rule(user.id, scopes, ((None, None, _version_rule(rule, process, roles)),))
     latest = current_process()
     versions = registry().versions(latest.name)
     if len(versions) <= 1:
-        return Rule(user.id, scopes, ((None, None, rule(latest, assignments)),))
-    rules = [rule(v, assignments) for v in versions]
+        return Rule(user.id, scopes, ((None, None, _version_rule(rule, latest, roles)),))
+    rules = [_version_rule(rule, v, roles) for v in versions]
     if all(r == rules[0] for r in rules[1:]):
         return Rule(user.id, scopes, ((None, None, rules[0]),))
     return Rule(user.id, scopes, tuple((v.name, v.version, r)
                                        for v, r in zip(versions, rules, strict=True)))
+
+
+@dataclass(frozen=True)
+class _Role:
+    """What :func:`_rule` reads of an assignment: its role."""
+    role: str
+
+
+@lru_cache(maxsize=STATEMENTS_KEPT)
+def _version_rule(rule: Callable[[Process, list], _Rule], version: Process,
+                  roles: tuple[str, ...]) -> _Rule:
+    """``rule`` under ``version`` for assignments of ``roles``: a function of these alone
+    (a version's definition never changes), worked out once (issue 14: every list did)."""
+    return rule(version, [_Role(role) for role in roles])
 
 
 def users_holding(roles: Iterable[str], *, region_id: int, department_id: int | None = None,

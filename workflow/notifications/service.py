@@ -367,7 +367,14 @@ def save_settings(user: User, *, email_enabled: bool, email_mode: str,
 
 
 def is_following(user: User, case: Case) -> bool:
-    return db.session.get(CaseFollower, (case.id, user.id)) is not None
+    db.session.flush()  # a follow added in this session counts
+    return db.session.connection().scalar(_FOLLOWING, {"case_id": case.id,
+                                                       "user_id": user.id}) is not None
+
+
+# A column, not the entity (issue 14: loading it by primary key cost a quarter millisecond).
+_FOLLOWING = select(CaseFollower.user_id).where(CaseFollower.case_id == bindparam("case_id"),
+                                                CaseFollower.user_id == bindparam("user_id"))
 
 
 def follow(user: User, case: Case, follow: bool = True) -> None:

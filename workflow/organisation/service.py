@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, true
 from sqlalchemy.orm import contains_eager
 
 from workflow.cases.service import LEADING_ROLES
@@ -26,17 +26,22 @@ def unit_choices(user: User, include_closed: bool = False) -> dict[str, list[tup
     """Units grouped by förvaltning, for a select with option groups. Closed units (only with
     ``include_closed``, e.g. for filtering old cases) are marked as closed. Read as columns:
     the case list shows this select on every page (issue 14)."""
-    query = (select(Unit.id, Unit.name, Unit.closed_at, Department.name.label("department"))
-             .join(Department).where(Department.region_id == user.region_id)
-             .order_by(Department.name, Unit.name))
-    if not include_closed:
-        query = query.where(Unit.closed_at.is_(None))
     grouped: dict[str, list[tuple[int, str]]] = {}
-    for unit in db.session.execute(query):
+    for unit in db.session.connection().execute(_UNIT_CHOICES[include_closed],
+                                                {"region_id": user.region_id}):
         label = (gettext("%(name)s (stängd)", name=unit.name) if unit.closed_at is not None
                  else unit.name)
         grouped.setdefault(unit.department, []).append((unit.id, label))
     return grouped
+
+
+# The statements of unit_choices, built once (with and without the closed units).
+_UNIT_CHOICES = {
+    closed: (select(Unit.id, Unit.name, Unit.closed_at, Department.name.label("department"))
+             .join(Department).where(Department.region_id == bindparam("region_id"),
+                                     true() if closed else Unit.closed_at.is_(None))
+             .order_by(Department.name, Unit.name))
+    for closed in (False, True)}
 
 
 def home_unit_id(user: User) -> int | None:

@@ -43,10 +43,9 @@ def refresh_registry(processes: ProcessRegistry) -> None:
     """Merge stored versions this app has not seen yet. Costs one ``max(id)`` query when
     nothing is new. A database without the table yet (before migrating) is left alone."""
     sync: _SyncState = current_app.extensions.setdefault(SYNC_KEY, _SyncState())
-    newest_id = func.max(StoredProcessDefinition.id)
     try:
         with _connection(sync) as connection:
-            newest = connection.scalar(select(newest_id)) or 0
+            newest = connection.scalar(_NEWEST) or 0
             sync.table_seen = True
             if newest <= sync.mark:
                 return
@@ -60,6 +59,10 @@ def refresh_registry(processes: ProcessRegistry) -> None:
                 sync.mark = max([sync.mark, *(row.id for row in rows)])
     except (OperationalError, ProgrammingError) as exc:
         log.warning("stored process definitions not read: %s", exc.__class__.__name__)
+
+
+# Built once: it runs on every request (issue 14).
+_NEWEST = select(func.max(StoredProcessDefinition.id))
 
 
 def _connection(sync: _SyncState) -> Any:
