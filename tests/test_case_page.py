@@ -6,7 +6,10 @@ import re
 
 import pytest
 
-from helpers import login
+from helpers import case_in, login, user
+from workflow.cases import service as cases
+from workflow.models import DecisionMemo
+from workflow.platform.extensions import db
 
 RAW = re.compile(r"\bTrue\b|\bFalse\b|\bNone\b|\{('|&#39;)|\[('|&#39;)|Decimal\(|datetime\.")
 
@@ -43,3 +46,25 @@ def test_the_case_page_says_what_happens_next_and_folds_the_history(demo_app):
     # each save of the dossier is one entry that expands to a before/after table
     assert re.search(r"\d+ fält ändrades", history)
     assert '<table class="data changes-table">' in history
+
+
+def test_comments_merged_ideas_and_the_memo_tab_show_when_there_are_some(app, client):
+    """The case page asks for comments and merged ideas only when the case's row says it has
+    some, and shows the memo tab by the row as well (cases/service.py get_case, issue 14):
+    with them, each shows; without, none does."""
+    with app.app_context():
+        bare, full, merged = case_in("council"), case_in("council"), case_in("council")
+        cases.add_comment(user("vu"), full, "En kommentar som ska synas.")
+        merged.merged_into_id = full.id  # as a merge leaves it (the history aside)
+        db.session.add(DecisionMemo(case_id=full.id, proposal="Förslag"))
+        db.session.commit()
+        bare_id, full_id, merged_id = bare.id, full.id, merged.id
+    login(client, "fchef")
+    page = client.get(f"/cases/{full_id}").get_data(as_text=True)
+    assert "En kommentar som ska synas." in page and "Inga kommentarer ännu." not in page
+    assert "Sammanslagna idéer som drivs vidare här:" in page
+    assert f'href="/cases/{merged_id}"' in page
+    assert f'href="/cases/{full_id}/memo"' in page  # the tab, although council is no memo state
+    page = client.get(f"/cases/{bare_id}").get_data(as_text=True)
+    assert "Inga kommentarer ännu." in page
+    assert "Sammanslagna idéer" not in page and f'href="/cases/{bare_id}/memo"' not in page

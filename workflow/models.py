@@ -28,6 +28,7 @@ from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import (
     Mapped,
     Session,
+    aliased,
     backref,
     column_property,
     mapped_column,
@@ -735,6 +736,19 @@ class DecisionMemo(db.Model):
     updated_by: Mapped[Optional[User]] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
+
+
+# Whether the case has a tjänsteutlåtande, comments, ideas merged into it: read with the case
+# where asked (``undefer``), so that the case page neither loads the memo for its tab nor asks
+# for comments and merged ideas a case has none of (issue 14).
+Case.has_memo = column_property(
+    select(DecisionMemo.case_id).where(DecisionMemo.case_id == Case.id).exists(),
+    deferred=True)
+Case.has_comments = column_property(
+    select(Comment.id).where(Comment.case_id == Case.id).exists(), deferred=True)
+_merged = aliased(Case)
+Case.has_merged_cases = column_property(
+    select(_merged.id).where(_merged.merged_into_id == Case.id).exists(), deferred=True)
 
 
 class BenefitReport(db.Model):
