@@ -7,6 +7,7 @@ import hashlib
 import json
 import threading
 from datetime import timezone
+from itertools import pairwise
 from types import SimpleNamespace
 
 import pytest
@@ -292,7 +293,7 @@ def test_a_transition_and_a_note_at_the_same_moment_do_not_fork_the_chain(app):
     with app.app_context():
         rows = history_rows(case_id)
         assert sorted(r.event for r in rows[-2:]) == ["note", "take_up"]
-        for before, after in zip(rows, rows[1:]):
+        for before, after in pairwise(rows):
             assert after.prev_hash == before.hash
             assert after.hash == expected_hash(before.hash, after)
     assert audit_verify(app).exit_code == 0
