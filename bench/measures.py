@@ -235,8 +235,7 @@ def measure_portfolio(app: Flask, repeat: int) -> list[Line]:
         check = "same counts" if funnel_ours == funnel_raw else "COUNTS DIFFER from raw SQL"
         total_ours = total_raw = 0.0
         for name in ours:
-            seconds_ours = best_seconds(ours[name], repeat)
-            seconds_raw = best_seconds(raw[name], repeat)
+            seconds_ours, seconds_raw = best_pair(ours[name], raw[name], repeat)
             total_ours += seconds_ours
             total_raw += seconds_raw
             if name == "maturity":  # nothing counted: only part of the page's total
