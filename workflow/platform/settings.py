@@ -91,6 +91,12 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
     if replica:  # the portfolio's reads from a read replica (platform/replica.py)
         settings["SQLALCHEMY_BINDS"] = {"portfolio_replica": normalised_url(replica)}
     settings.update(overrides or {})
+    if os.environ.get("DATABASE_PREPARED_STATEMENTS", "1") == "0" and str(
+            settings["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        # Behind a pooler that hands each transaction another server session (PgBouncer in
+        # transaction mode before 1.21): psycopg prepares no statement (docs/deploy.md).
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {**settings["SQLALCHEMY_ENGINE_OPTIONS"],
+                                                 "connect_args": {"prepare_threshold": None}}
     return settings
 
 
