@@ -223,34 +223,45 @@ def test_the_backfill_gives_the_hashes_writing_gives(app):
     assert audit_verify(app).exit_code == 0
 
 
-def test_simultaneous_writers_on_one_case_do_not_fork_the_chain(app):
-    """Two rows appended to one case at the same moment, by writers that do not change the
-    case itself (so its version lock does not order them): the chain stays one line."""
-    with app.app_context():
-        case_id = new_draft().id
-    barrier = threading.Barrier(2)
+def at_the_same_moment(app, case_id: int, username: str, *writers) -> None:
+    """Run each ``writer(case, actor)`` in a thread of its own with its own session, all
+    released together; none may fail."""
+    barrier = threading.Barrier(len(writers))
     errors: list[BaseException] = []
 
-    def append(comment: str) -> None:
+    def run(writer) -> None:
         with app.app_context():
             try:
                 case = db.session.get(Case, case_id)
-                actor = user("medarbetare")
+                actor = user(username)
                 barrier.wait(timeout=30)
-                with unit_of_work():
-                    record(case, "note", case.state, case.state, actor, utcnow(),
-                           comment=comment)
+                writer(case, actor)
             except BaseException as error:  # reported below
                 errors.append(error)
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=append, args=(text_,)) for text_ in ("A", "B")]
+    threads = [threading.Thread(target=run, args=(writer,)) for writer in writers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
+
+
+def note(comment: str):
+    def write(case, actor) -> None:
+        with unit_of_work():
+            record(case, "note", case.state, case.state, actor, utcnow(), comment=comment)
+    return write
+
+
+def test_simultaneous_writers_on_one_case_do_not_fork_the_chain(app):
+    """Two rows appended to one case at the same moment, by writers that do not change the
+    case itself (so its version lock does not order them): the chain stays one line."""
+    with app.app_context():
+        case_id = new_draft().id
+    at_the_same_moment(app, case_id, "medarbetare", note("A"), note("B"))
     with app.app_context():
         rows = history_rows(case_id)
         assert [r.event for r in rows] == ["create", "note", "note"]
@@ -264,32 +275,9 @@ def test_a_transition_and_a_note_at_the_same_moment_do_not_fork_the_chain(app):
     (the ORM's path) appends at the same moment: the chain stays one line either way."""
     with app.app_context():
         case_id = case_in("submitted").id
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def write(kind: str) -> None:
-        with app.app_context():
-            try:
-                case = db.session.get(Case, case_id)
-                actor = user("chef")
-                barrier.wait(timeout=30)
-                if kind == "transition":
-                    cases.fire(case, "take_up", actor)
-                else:
-                    with unit_of_work():
-                        record(case, "note", case.state, case.state, actor, utcnow(),
-                               comment="Samtidigt")
-            except BaseException as error:  # reported below
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=write, args=(kind,)) for kind in ("transition", "note")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    at_the_same_moment(app, case_id, "chef",
+                       lambda case, actor: cases.fire(case, "take_up", actor),
+                       note("Samtidigt"))
     with app.app_context():
         rows = history_rows(case_id)
         assert sorted(r.event for r in rows[-2:]) == ["note", "take_up"]
