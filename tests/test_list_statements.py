@@ -27,6 +27,9 @@ def test_a_built_list_serves_each_filter_page_and_person_with_their_own_cases(ct
     assert (first.total, ids(first), ids(second)) == (
         3, [c.id for c in newest_first[:2]], [newest_first[2].id])
     assert ids(cases.list_cases(norr, state="refinement")) == [ours[3].id]
+    beyond = cases.list_cases(norr, state="council", page=5)  # no row to carry the count
+    assert (beyond.items, beyond.total) == ([], 3)
+    assert cases.list_cases(norr, state="rejected").total == 0
     assert cases.list_cases(norr, state="council", unit_id=unit().id).total == 3
     assert cases.list_cases(norr, state="council",
                             unit_id=unit("Hemtjänst Visby söder").id).total == 0

@@ -208,10 +208,13 @@ def list_cases(user: User, *, state: str | None = None, unit_id: int | None = No
     in_parts = whose[0] != "mine" and offset + per_page <= READ_IN_PARTS_UP_TO
     count, rows = _list_statements(whose, state, bool(unit_id), per_page, in_parts)
     values = {"state": state, "unit_id": unit_id, "offset": offset, "upto": offset + per_page}
-    total = db.session.scalar(count, values) or 0
-    items = ([_listed(row) for row in db.session.connection().execute(rows, values)]
-             if total > offset else [])
-    return Page(items=items, page=max(page, 1), per_page=per_page, total=total)
+    db.session.flush()  # the list reads by the session's connection, past its autoflush
+    found = db.session.connection().execute(rows, values).all()
+    # Each row carries the count (one statement, not two: issue 14, a round trip fewer on
+    # PostgreSQL); a page past the end has no row to carry it.
+    total = found[0].total if found else (db.session.scalar(count, values) or 0)
+    return Page(items=[_listed(row[:-1]) for row in found], page=max(page, 1),
+                per_page=per_page, total=total)
 
 
 # The order of every list: the latest changed first.
@@ -235,9 +238,9 @@ READ_IN_PARTS_UP_TO = 1000
 @lru_cache(maxsize=access.STATEMENTS_KEPT)
 def _list_statements(whose: tuple[str, Any], state: str | None, by_unit: bool,
                      per_page: int, in_parts: bool = False) -> tuple[Select, Select]:
-    """A list's count and page, built once per person's rule (access.Rule), state and kind of
-    filter; the unit and offset are bound when run (issue 14: building them and their cache
-    keys cost about half a millisecond a list)."""
+    """A list's count and page (each row with the count), built once per person's rule
+    (access.Rule), state and kind of filter; the unit and offset are bound when run (issue
+    14: building them and their cache keys cost about half a millisecond a list)."""
     kind, key = whose
     condition = Case.author_id == key if kind == "mine" else access.condition_of(key)
     query = select(Case.id).where(condition)
@@ -261,8 +264,9 @@ def _list_statements(whose: tuple[str, Any], state: str | None, by_unit: bool,
                                     else query.whereclause)
     # Every list shows each case's unit: read with the case.
     listed = select(*_LISTED).outerjoin(Unit, Unit.id == Case.unit_id)
+    total = count.scalar_subquery().label("total")
     if not parts or not in_parts:
-        rows = (listed.where(query.whereclause)
+        rows = (listed.add_columns(total).where(query.whereclause)
                 .order_by(*_newest_first(Case.id, Case.updated_at))
                 .limit(per_page).offset(bindparam("offset")))
         return count, rows
@@ -275,7 +279,7 @@ def _list_statements(whose: tuple[str, Any], state: str | None, by_unit: bool,
     page = (select(picked.c.id, picked.c.updated_at)
             .order_by(*_newest_first(picked.c.id, picked.c.updated_at))
             .limit(per_page).offset(bindparam("offset")).subquery("page"))
-    rows = (listed.join(page, page.c.id == Case.id)
+    rows = (listed.add_columns(total).join(page, page.c.id == Case.id)
             .order_by(*_newest_first(page.c.id, page.c.updated_at)))
     return count, rows
 
