@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, inspect, literal, or_, select, union
+from sqlalchemy import Select, bindparam, func, inspect, literal, or_, select, true, union
 from sqlalchemy.orm import joinedload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -264,9 +264,12 @@ def _list_statements(whose: tuple[str, Any], state: str | None, by_unit: bool,
                                     else query.whereclause)
     # Every list shows each case's unit: read with the case.
     listed = select(*_LISTED).outerjoin(Unit, Unit.id == Case.unit_id)
-    total = count.scalar_subquery().label("total")
+    # The count joined once (a one-row subquery), not a column's subquery: SQLite works out
+    # the columns of every row it sorts, and counted again for each (issue 14).
+    counted = count.subquery("counted")
+    listed = listed.add_columns(list(counted.c)[0].label("total")).join(counted, true())
     if not parts or not in_parts:
-        rows = (listed.add_columns(total).where(query.whereclause)
+        rows = (listed.where(query.whereclause)
                 .order_by(*_newest_first(Case.id, Case.updated_at))
                 .limit(per_page).offset(bindparam("offset")))
         return count, rows
@@ -279,7 +282,7 @@ def _list_statements(whose: tuple[str, Any], state: str | None, by_unit: bool,
     page = (select(picked.c.id, picked.c.updated_at)
             .order_by(*_newest_first(picked.c.id, picked.c.updated_at))
             .limit(per_page).offset(bindparam("offset")).subquery("page"))
-    rows = (listed.add_columns(total).join(page, page.c.id == Case.id)
+    rows = (listed.join(page, page.c.id == Case.id)
             .order_by(*_newest_first(page.c.id, page.c.updated_at)))
     return count, rows
 
