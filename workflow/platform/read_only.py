@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
 
 def _note_statement(connection: Any, cursor: Any, statement: str, parameters: Any,
                     context: Any, executemany: bool) -> None:
-    if executemany or not statement.lstrip()[:6].upper() == "SELECT":
+    if executemany or statement.lstrip()[:6].upper() != "SELECT":
         connection.info[WROTE] = True
 
 
