@@ -152,9 +152,15 @@ def _or_defaults(user: User, found: NotificationSettings | None) -> Notification
     """The person's stored settings, or (no row) the defaults of config/notifications.toml."""
     if found is not None:
         return found
-    defaults = rules()
+    defaults = _default_wishes()
     return NotificationSettings(user_id=user.id, email_enabled=defaults.email_enabled,
-                                email_mode=defaults.email_mode, email_kinds=list(KINDS))
+                                email_mode=defaults.email_mode, email_kinds=defaults.email_kinds)
+
+
+def _default_wishes() -> "Wishes":
+    """The settings of config/notifications.toml, for a person who saved none."""
+    defaults = rules()
+    return Wishes(defaults.email_enabled, defaults.email_mode, list(KINDS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,11 +303,9 @@ _RECIPIENTS = (
 def _recipients(case: Case) -> dict[int, tuple[Recipient, str, Wishes]]:
     """The submitter ("status"), then the active followers ("followed"), each with their
     settings (or the defaults), read in one query."""
-    defaults = rules()
     people = [(Recipient(row.id, row.email),
                Wishes(row.email_enabled, row.email_mode, row.email_kinds)
-               if row.saved is not None else
-               Wishes(defaults.email_enabled, defaults.email_mode, list(KINDS)))
+               if row.saved is not None else _default_wishes())
               for row in db.session.connection().execute(  # columns: no ORM needed
                   _RECIPIENTS, {"case_id": case.id, "author_id": case.author_id})]
     recipients = {user.id: (user, "status", settings) for user, settings in people
