@@ -318,3 +318,17 @@ def test_a_transition_of_a_case_changed_meanwhile_writes_nothing(ctx):
     db.session.expire_all()
     assert db.session.get(Case, case.id).state == "submitted"
     assert len(history_rows(case.id)) == rows_before
+
+
+def test_a_transition_row_hashed_by_the_database_matches_the_chain_as_specified(ctx):
+    """On PostgreSQL the transition's INSERT hashes its row with the database's sha256
+    (audit.append); the digest must be the specified one for any text: Swedish letters,
+    an emoji, quotes, a backslash and a line break."""
+    case = case_in("apt")
+    comment = 'Åtgärd för "Överförmyndaren" \\ nästa steg 🚀\nrad två'
+    cases.fire(case, "forward", user("chef"), {"note": comment})
+    rows = history_rows(case.id)
+    assert rows[-1].event == "forward" and rows[-1].comment == comment
+    assert rows[-1].prev_hash == rows[-2].hash
+    assert rows[-1].hash == expected_hash(rows[-2].hash, rows[-1])
+    assert case.history[-1].hash == rows[-1].hash  # the object carries what was stored

@@ -24,9 +24,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Iterable
 
-from sqlalchemy import bindparam, event, insert, select, text
+from sqlalchemy import String, Text, bindparam, event, func, insert, literal_column, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper, Session, object_session
 
@@ -137,17 +138,49 @@ def link(entry: CaseEvent, prev_hash: str) -> str:
 _HISTORY = CaseEvent.__table__
 _APPEND = insert(_HISTORY).returning(_HISTORY.c.id)
 _APPENDED = tuple(column.key for column in _HISTORY.columns if column.key != "id")
+_CONTENT = ("case_id", "event", "from_state", "to_state", "actor_id", "at", "comment", "data")
 
 
 def append(connection: Connection, entry: CaseEvent) -> int:
     """Insert ``entry`` (not in any session, its ``case_id``, ``at`` and ``data`` set) as the
-    newest row of its case, by one INSERT; returns its id. The caller's transaction has just
-    UPDATEd the case's row (cases/service.py, a transition), which holds the lock that
+    newest row of its case; returns its id. The caller's transaction has just UPDATEd the
+    case's row (cases/service.py, a transition), which holds the lock that
     :func:`_stored_tail` would otherwise take, and has flushed the session, so no row of the
-    case is pending."""
+    case is pending.
+
+    On PostgreSQL this is one statement (issue 14): the INSERT reads the newest hash itself
+    and hashes ``prev_hash`` followed by the row's canonical content (made here, by
+    :func:`canonical_content`) with the database's ``sha256``, the same digest as
+    :func:`chain_hash`. Its snapshot is taken after the UPDATE got the row's lock, so it sees
+    every row another transaction appended before. Elsewhere: the SELECT, then the INSERT."""
+    if connection.dialect.name == "postgresql":
+        row = connection.execute(_append_linked(), {
+            **{key: getattr(entry, key) for key in _CONTENT},
+            "genesis": GENESIS, "content": canonical_content(
+                **{key: getattr(entry, key) for key in _CONTENT})}).one()
+        entry.prev_hash, entry.hash = row.prev_hash, row.hash
+        return row.id
     link(entry, _stored_tail(connection, entry.case_id, locked=True))
     row = {key: getattr(entry, key) for key in _APPENDED}
     return connection.execute(_APPEND, row).scalar_one()
+
+
+@lru_cache(maxsize=1)
+def _append_linked() -> Any:
+    """INSERT INTO case_history (…, prev_hash, hash) SELECT …, tail, encode(sha256(
+    convert_to(tail || :content, 'UTF8')), 'hex') FROM (the newest hash, or the genesis)
+    RETURNING id, prev_hash, hash: PostgreSQL's own functions (sha256 since version 11)."""
+    columns = _HISTORY.c
+    tail = select(func.coalesce(_TAIL.scalar_subquery(), bindparam("genesis", type_=String))
+                  .label("prev")).subquery("tail")
+    digest = func.encode(func.sha256(func.convert_to(
+        tail.c.prev.concat(bindparam("content", type_=Text)), literal_column("'UTF8'"))),
+        literal_column("'hex'"))
+    values = [bindparam(key, type_=columns[key].type) for key in _CONTENT]
+    return (insert(_HISTORY)
+            .from_select([*_CONTENT, "prev_hash", "hash"],
+                         select(*values, tail.c.prev, digest))
+            .returning(columns.id, columns.prev_hash, columns.hash))
 
 
 def _stored_tail(connection: Connection, case_id: int, locked: bool = False) -> str:
