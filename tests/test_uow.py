@@ -3,16 +3,16 @@ outermost commits, notifications are added in one batch before that commit."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from helpers import new_draft, user
+from helpers import case_in, new_draft, user
 from workflow.cases import service as cases
-from workflow.models import Case, CaseEvent, Notification, utcnow
+from workflow.models import Case, CaseEvent, Notification, User, utcnow
 from workflow.notifications import service as notifications
 from workflow.platform.errors import Conflict
 from workflow.platform.extensions import db
-from workflow.platform.uow import PartialWork, current, record, unit_of_work
+from workflow.platform.uow import PartialWork, current, record, record_transition, unit_of_work
 
 
 def _count(model, **where) -> int:
@@ -139,3 +139,69 @@ def test_firing_an_event_commits_its_history_and_notifications_once(ctx, commits
     cases.fire(case, "submit", user("medarbetare"))
     assert commits == [1]
     assert _count(Notification, user_id=user("rad").id, case_id=case.id) == 1
+
+
+def _statements_while(action) -> list[str]:
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, _params, _context, _many) -> None:
+        seen.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    return seen
+
+
+def test_a_transition_writes_its_row_with_its_hash_and_reads_whom_to_tell_in_one_statement(
+        ctx):
+    """Issue 14: on PostgreSQL the history row's INSERT also reads the newest hash and the
+    people to notify; SQLite (no round trips) asks for them on their own. Either way the
+    submitter and the follower are told, and the new row links to the one before."""
+    case = case_in("submitted")
+    notifications.follow(user("rad"), case)
+    db.session.commit()
+    statements = _statements_while(lambda: cases.fire(case, "take_up", user("chef")))
+    history_inserts = [s for s in statements if "INSERT INTO case_history" in s]
+    separate_reads = [s for s in statements if s.startswith("SELECT")
+                      and ("FROM case_history" in s or "notification_settings" in s)]
+    assert len(history_inserts) == 1
+    if db.engine.dialect.name == "postgresql":
+        assert separate_reads == []
+        assert "notification_settings" in history_inserts[0]
+    else:
+        assert len(separate_reads) == 2
+    told = set(db.session.scalars(select(Notification.user_id)
+                                  .where(Notification.case_id == case.id)))
+    assert told == {case.author_id, user("rad").id}
+    rows = list(db.session.execute(select(CaseEvent.prev_hash, CaseEvent.hash)
+                                   .where(CaseEvent.case_id == case.id)
+                                   .order_by(CaseEvent.id)))
+    assert rows[-1].prev_hash == rows[-2].hash
+
+
+def test_the_rows_read_with_a_history_row(ctx):
+    """``record_transition``'s ``read_with``: its rows, none when it finds none (PostgreSQL's
+    outer join gives one empty row then), and a parameter that contradicts the row refused."""
+    case = case_in("submitted")
+    people = (select(User.id).where(User.id.in_([bindparam("first"), bindparam("second")]))
+              .order_by(User.id))
+
+    def transition(state: str, read_with):
+        with unit_of_work():
+            return record_transition(case, {"state": state, "updated_at": utcnow()}, "test",
+                                     case.state, user("chef"), utcnow(), read_with=read_with)
+
+    entry, rows = transition("apt", (people, {"first": user("rad").id,
+                                              "second": user("chef").id}))
+    assert [row.id for row in rows] == sorted([user("rad").id, user("chef").id])
+    assert entry.id and entry.hash
+    entry, rows = transition("refinement", (people, {"first": -1, "second": -2}))
+    assert rows == [] and entry.id
+    with pytest.raises(ValueError):
+        transition("council", (people.where(User.id != bindparam("case_id")),
+                               {"first": 1, "second": 2, "case_id": case.id + 1}))
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).state == "refinement"

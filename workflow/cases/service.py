@@ -655,8 +655,12 @@ def _transition(case: Case, event: str, roles: set[str], data: Mapping[str, Any]
             facts.prisbasbelopp_sek)
     if consent:  # an accepted merge proposal: who proposed and who accepted
         data["consent"] = dict(consent)
-    entry = record_transition(case, moved, event, old_state, actor, now,
-                              comment=_main_text(process.event(event), values), data=data)
+    # The people to notify of a new state are read with the history row (one statement on
+    # PostgreSQL).
+    entry, recipients = record_transition(
+        case, moved, event, old_state, actor, now,
+        comment=_main_text(process.event(event), values), data=data,
+        read_with=notifications.recipients_query(case) if new_state != old_state else None)
     if case.merged_into is not None and event == features.MERGE:
         # The other case's history shows what joined it, so the link runs both ways.
         record(case.merged_into, "merged_in", case.merged_into.state, case.merged_into.state,
@@ -664,7 +668,7 @@ def _transition(case: Case, event: str, roles: set[str], data: Mapping[str, Any]
                data={"case": case.id, "title": case.title,
                      **({"consent": dict(consent)} if consent else {})})
     db.session.flush()
-    notifications.case_changed(case, entry, now)
+    notifications.case_changed(case, entry, now, recipients)
 
 
 def _check_with_diarienummer(process: Process, case: Case, event: str, roles: set[str],

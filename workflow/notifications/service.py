@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import bindparam, func, inspect, select
+from sqlalchemy import Select, bindparam, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from workflow.models import (
@@ -217,9 +217,12 @@ def notify(user: User | Recipient, kind: str, key: str, subject: dict[str, Any],
     return notification
 
 
-def case_changed(case: Case, entry: CaseEvent, now: datetime) -> int:
+def case_changed(case: Case, entry: CaseEvent, now: datetime,
+                 recipient_rows: Sequence[Any] | None = None) -> int:
     """Tell the submitter and the followers about a change of state (in the same
-    transaction as the change). An anonymous submitter follows through the status link."""
+    transaction as the change). An anonymous submitter follows through the status link.
+    ``recipient_rows``: the rows of :func:`recipients_query`, when the caller read them with
+    the history row (cases/service.py)."""
     if entry.from_state == entry.to_state:
         return 0
     process = process_of(case)
@@ -246,7 +249,7 @@ def case_changed(case: Case, entry: CaseEvent, now: datetime) -> int:
     created, texts = 0, None
     # The key names the history row this transaction has just inserted (rows are never
     # deleted, so its id is never used again): no notification can have it yet.
-    for user_id, (user, kind, settings) in _recipients(case).items():
+    for user_id, (user, kind, settings) in _recipients(case, recipient_rows).items():
         if entry.actor_id == user_id:
             continue  # they did it themselves
         texts = texts or messages.stored_texts(subject, body)  # the same for everyone
@@ -300,14 +303,21 @@ _RECIPIENTS = (
            | (User.id == bindparam("author_id"))))
 
 
-def _recipients(case: Case) -> dict[int, tuple[Recipient, str, Wishes]]:
+def recipients_query(case: Case) -> tuple[Select, dict[str, Any]]:
+    """The statement that reads whom a change of ``case`` concerns, and its parameters."""
+    return _RECIPIENTS, {"case_id": case.id, "author_id": case.author_id}
+
+
+def _recipients(case: Case, rows: Sequence[Any] | None = None
+                ) -> dict[int, tuple[Recipient, str, Wishes]]:
     """The submitter ("status"), then the active followers ("followed"), each with their
-    settings (or the defaults), read in one query."""
+    settings (or the defaults), read in one query (or given: ``rows``)."""
+    if rows is None:
+        rows = db.session.connection().execute(*recipients_query(case)).all()  # columns
     people = [(Recipient(row.id, row.email),
                Wishes(row.email_enabled, row.email_mode, row.email_kinds)
                if row.saved is not None else _default_wishes())
-              for row in db.session.connection().execute(  # columns: no ORM needed
-                  _RECIPIENTS, {"case_id": case.id, "author_id": case.author_id})]
+              for row in rows]
     recipients = {user.id: (user, "status", settings) for user, settings in people
                   if user.id == case.author_id}
     for user, settings in people:

@@ -27,8 +27,20 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Iterable
 
-from sqlalchemy import String, Text, bindparam, event, func, insert, literal_column, select, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import (
+    Select,
+    String,
+    Text,
+    bindparam,
+    event,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Mapper, Session, object_session
 
 from workflow.models import Case, CaseEvent, utcnow
@@ -141,35 +153,46 @@ _APPENDED = tuple(column.key for column in _HISTORY.columns if column.key != "id
 _CONTENT = ("case_id", "event", "from_state", "to_state", "actor_id", "at", "comment", "data")
 
 
-def append(connection: Connection, entry: CaseEvent) -> int:
+def append(connection: Connection, entry: CaseEvent,
+           read_with: tuple[Select, dict[str, Any]] | None = None) -> tuple[int, list[Row]]:
     """Insert ``entry`` (not in any session, its ``case_id``, ``at`` and ``data`` set) as the
-    newest row of its case; returns its id. The caller's transaction has just UPDATEd the
-    case's row (cases/service.py, a transition), which holds the lock that
-    :func:`_stored_tail` would otherwise take, and has flushed the session, so no row of the
-    case is pending.
+    newest row of its case; returns its id, and the rows of ``read_with`` (a SELECT and its
+    parameters; a parameter named as a column of the row must have the row's value). The
+    caller's transaction has just UPDATEd the case's row (cases/service.py, a transition),
+    which holds the lock that :func:`_stored_tail` would otherwise take, and has flushed the
+    session, so no row of the case is pending.
 
     On PostgreSQL this is one statement (issue 14): the INSERT reads the newest hash itself
     and hashes ``prev_hash`` followed by the row's canonical content (made here, by
     :func:`canonical_content`) with the database's ``sha256``, the same digest as
-    :func:`chain_hash`. Its snapshot is taken after the UPDATE got the row's lock, so it sees
-    every row another transaction appended before. Elsewhere: the SELECT, then the INSERT."""
+    :func:`chain_hash`; ``read_with`` is read by the same statement. Its snapshot is taken
+    after the UPDATE got the row's lock, so it sees every row another transaction appended
+    before. Elsewhere: the SELECT of the newest hash, the INSERT, then ``read_with``."""
+    statement, params = read_with if read_with is not None else (None, {})
+    content = {key: getattr(entry, key) for key in _CONTENT}
+    if any(params[key] != content[key] for key in params.keys() & content.keys()):
+        raise ValueError("read_with's parameters differ from the row's columns")
     if connection.dialect.name == "postgresql":
-        row = connection.execute(_append_linked(), {
-            **{key: getattr(entry, key) for key in _CONTENT},
-            "genesis": GENESIS, "content": canonical_content(
-                **{key: getattr(entry, key) for key in _CONTENT})}).one()
-        entry.prev_hash, entry.hash = row.prev_hash, row.hash
-        return row.id
+        result = connection.execute(_append_linked(statement), {
+            **params, **content, "genesis": GENESIS, "content": canonical_content(**content)})
+        rows = result.all()
+        entry.prev_hash, entry.hash = rows[0].appended_prev_hash, rows[0].appended_hash
+        return rows[0].appended_id, ([] if statement is None else
+                                     [row for row in rows if row.read_with])
     link(entry, _stored_tail(connection, entry.case_id, locked=True))
     row = {key: getattr(entry, key) for key in _APPENDED}
-    return connection.execute(_APPEND, row).scalar_one()
+    entry_id = connection.execute(_APPEND, row).scalar_one()
+    return entry_id, [] if statement is None else list(connection.execute(statement, params))
 
 
-@lru_cache(maxsize=1)
-def _append_linked() -> Any:
+@lru_cache(maxsize=16)
+def _append_linked(read_with: Select | None) -> Any:
     """INSERT INTO case_history (…, prev_hash, hash) SELECT …, tail, encode(sha256(
     convert_to(tail || :content, 'UTF8')), 'hex') FROM (the newest hash, or the genesis)
-    RETURNING id, prev_hash, hash: PostgreSQL's own functions (sha256 since version 11)."""
+    RETURNING id, prev_hash, hash: PostgreSQL's own functions (sha256 since version 11).
+    With ``read_with``: WITH appended AS (that INSERT) SELECT appended.*, true, read_with.*
+    FROM appended LEFT JOIN (read_with) ON true, so its rows come back with the new row's id
+    (``read_with`` is true in its rows; one row with it NULL when it found none)."""
     columns = _HISTORY.c
     tail = select(func.coalesce(_TAIL.scalar_subquery(), bindparam("genesis", type_=String))
                   .label("prev")).subquery("tail")
@@ -177,10 +200,17 @@ def _append_linked() -> Any:
         tail.c.prev.concat(bindparam("content", type_=Text)), literal_column("'UTF8'"))),
         literal_column("'hex'"))
     values = [bindparam(key, type_=columns[key].type) for key in _CONTENT]
-    return (insert(_HISTORY)
-            .from_select([*_CONTENT, "prev_hash", "hash"],
-                         select(*values, tail.c.prev, digest))
-            .returning(columns.id, columns.prev_hash, columns.hash))
+    appended = (insert(_HISTORY)
+                .from_select([*_CONTENT, "prev_hash", "hash"],
+                             select(*values, tail.c.prev, digest))
+                .returning(columns.id.label("appended_id"),
+                           columns.prev_hash.label("appended_prev_hash"),
+                           columns.hash.label("appended_hash")))
+    if read_with is None:
+        return appended
+    written = appended.cte("appended")
+    read = read_with.add_columns(true().label("read_with")).subquery("read_with")
+    return select(written, read).select_from(written.outerjoin(read, true()))
 
 
 def _stored_tail(connection: Connection, case_id: int, locked: bool = False) -> str:
