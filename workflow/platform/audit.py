@@ -7,11 +7,14 @@ history rows (triggers); the chain shows it when someone with direct database ac
 that anyway: a changed row no longer matches its hash, a deleted or inserted row breaks the
 link of the row after it. ``flask --app workflow audit-verify`` walks every chain.
 
-The hash is computed in exactly one place, :func:`link`. It runs for every CaseEvent the ORM
-inserts (:func:`_link_into_chain`, a mapper listener the app factory installs, :func:`install`),
-so no writer can forget it, and for the row of a transition, which cases/service.py writes with
-one UPDATE and one INSERT of its own instead of the ORM's flush (:func:`append`, issue 14); any
-other INSERT that bypasses the ORM fails on the NOT NULL columns. Rows refer to their actor by
+The row's content is made canonical in exactly one place, :func:`canonical_content`, and
+hashed by :func:`link` for every CaseEvent the ORM inserts (:func:`_link_into_chain`, a mapper
+listener the app factory installs, :func:`install`), so no writer can forget it. The row of a
+transition, which cases/service.py writes with one UPDATE and one INSERT of its own instead of
+the ORM's flush (:func:`append`, issue 14), is hashed by :func:`link` on SQLite and by the
+INSERT itself on PostgreSQL (its ``sha256`` over the same bytes: the newest hash, then the
+canonical content made here; tests/test_audit_chain.py checks the two agree, Swedish letters
+and emoji included). Any other INSERT that bypasses the ORM fails on the NOT NULL columns. Rows refer to their actor by
 id only, so erasing a person's data (workflow/ops/gdpr.py) leaves every chain intact.
 
 What the chain cannot show on its own: the removal of a case's newest rows, or a chain
