@@ -13,7 +13,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from test_process_diff import raw_v1, raw_v2
 
 from helpers import TO_APT, api_headers, case_in, drive, new_draft, user
@@ -310,6 +310,37 @@ def test_another_app_instance_and_the_scheduler_see_the_new_version_without_rest
         bind_app(None)
     assert ("standard", 2) in {p.definition.key for p in
                                scheduler.extensions["workflow.processes"].all()}
+
+
+def test_a_logged_in_request_of_another_instance_checks_for_new_versions_with_the_user(
+        app, make_app):
+    """Issue 14: the user loader reads the newest stored version's id with the person, so the
+    check costs no statement of its own, and another instance's next page still uses a
+    version loaded meanwhile."""
+    other = make_app()
+    client = other.test_client()
+    login(client, "medarbetare")
+    assert client.get("/cases").status_code == 200  # the table has been read: folded from now
+    with app.app_context():
+        process_admin.load(user("admin"), V2, "standard-v2.yaml")
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, _params, _context, _many) -> None:
+        statements.append(" ".join(statement.split()))
+
+    with other.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.get("/cases").status_code == 200
+        with other.app_context():
+            assert current_process().version == 2
+        statements.clear()
+        assert client.get("/cases").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    newest = [s for s in statements if "max(process_definitions.id)" in s]
+    assert len(newest) == 1 and newest[0].startswith("SELECT users.id")
 
 
 def test_a_stored_version_can_neither_be_changed_nor_deleted(app):

@@ -100,18 +100,23 @@ def _select_locale() -> str:
             or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-@lru_cache(maxsize=1)
-def user_statement():
+@lru_cache(maxsize=2)
+def user_statement(with_newest_process: bool = False):
     """The logged-in user with their roles and unread count, built once (issue 14: building
-    the loader options cost a tenth of a small page)."""
+    the loader options cost a tenth of a small page). ``with_newest_process``: also the
+    newest stored process version's id, the registry's check of this request
+    (workflow/processes/registry.py ``note_newest``), as the row's second column."""
     from workflow.models import User
-    return (select(User).where(User.id == bindparam("id"))
+    from workflow.processes.store import NEWEST
+    return (select(User, *([NEWEST] if with_newest_process else []))
+            .where(User.id == bindparam("id"))
             .options(joinedload(User.role_assignments), undefer(User.unread_notifications)))
 
 
 def _init_login(app: Flask) -> None:
     from workflow.models import User
     from workflow.people import accounts
+    from workflow.processes import registry
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -124,9 +129,13 @@ def _init_login(app: Flask) -> None:
         if not user_id.isdigit():
             return None
         # Every logged-in page reads the roles (menu, access checks): load them in the same
-        # statement as the user.
-        user = db.session.execute(user_statement(), {"id": int(user_id)}).unique() \
-            .scalar_one_or_none()
+        # statement as the user, and the registry's check for new process versions with them.
+        newest = registry.newest_wanted()
+        row = db.session.execute(user_statement(newest), {"id": int(user_id)}).unique() \
+            .one_or_none()
+        if newest and row is not None:
+            registry.note_newest(row[1])
+        user = row[0] if row is not None else None
         # A session ends on the server when its user logs out anywhere or gets a new password:
         # a (copied) cookie of an older session generation is refused.
         if user is None or not accounts.session_is_current(

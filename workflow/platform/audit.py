@@ -14,8 +14,9 @@ transition, which cases/service.py writes with one UPDATE and one INSERT of its 
 the ORM's flush (:func:`append`, issue 14), is hashed by :func:`link` on SQLite and by the
 INSERT itself on PostgreSQL (its ``sha256`` over the same bytes: the newest hash, then the
 canonical content made here; tests/test_audit_chain.py checks the two agree, Swedish letters
-and emoji included). Any other INSERT that bypasses the ORM fails on the NOT NULL columns. Rows refer to their actor by
-id only, so erasing a person's data (workflow/ops/gdpr.py) leaves every chain intact.
+and emoji included). Any other INSERT that bypasses the ORM fails on the NOT NULL columns.
+Rows refer to their actor by id only, so erasing a person's data (workflow/ops/gdpr.py)
+leaves every chain intact.
 
 What the chain cannot show on its own: the removal of a case's newest rows, or a chain
 recomputed from scratch by someone who also rewrites every later hash. Comparing the

@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import current_app, g
 
-from workflow.processes.store import refresh_registry
+from workflow.processes.store import refresh_registry, table_seen
 from workflow.states import Process, ProcessDefinition, ProcessRegistry
 from workflow.states.features import Feature, FeatureProblem, check_features, escalation_feature
 from workflow.states.features import require_features as _require
@@ -26,6 +26,20 @@ def registry() -> ProcessRegistry:
         setattr(g, _CHECKED, True)
         refresh_registry(processes)
     return processes
+
+
+def newest_wanted() -> bool:
+    """Whether the user loader should read the newest stored version's id with the user
+    (workflow/__init__.py; issue 14: one round trip less a request): this app context has not
+    checked yet, and the table is known to exist."""
+    return not g.get(_CHECKED) and table_seen()
+
+
+def note_newest(newest: int | None) -> None:
+    """This app context's check, with the newest stored version's id read by the caller."""
+    if not g.get(_CHECKED):
+        setattr(g, _CHECKED, True)
+        refresh_registry(current_app.extensions[EXTENSION_KEY], newest=newest or 0)
 
 
 def process_of(case) -> Process:

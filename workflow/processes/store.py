@@ -39,10 +39,14 @@ class _SyncState:
     table_seen: bool = False  # the table exists: the check may run in the caller's transaction
 
 
-def refresh_registry(processes: ProcessRegistry) -> None:
+def refresh_registry(processes: ProcessRegistry, newest: int | None = None) -> None:
     """Merge stored versions this app has not seen yet. Costs one ``max(id)`` query when
-    nothing is new. A database without the table yet (before migrating) is left alone."""
+    nothing is new, none when the caller read it already (``newest``: the user loader reads
+    it with the user, :data:`NEWEST`). A database without the table yet (before migrating)
+    is left alone."""
     sync: _SyncState = current_app.extensions.setdefault(SYNC_KEY, _SyncState())
+    if newest is not None and sync.table_seen and newest <= sync.mark:
+        return
     try:
         with _connection(sync) as connection:
             newest = connection.scalar(_NEWEST) or 0
@@ -61,8 +65,17 @@ def refresh_registry(processes: ProcessRegistry) -> None:
         log.warning("stored process definitions not read: %s", exc.__class__.__name__)
 
 
-# Built once: it runs on every request (issue 14).
+# Built once: it runs on every request (issue 14), as a statement of its own or as a column
+# of the user loader's statement (:data:`NEWEST`).
 _NEWEST = select(func.max(StoredProcessDefinition.id))
+NEWEST = _NEWEST.scalar_subquery().label("newest_process")
+
+
+def table_seen() -> bool:
+    """Whether this app has read ``process_definitions`` (tables are never dropped): then a
+    caller's statement may read :data:`NEWEST` without risking its transaction."""
+    sync = current_app.extensions.get(SYNC_KEY)
+    return sync is not None and sync.table_seen
 
 
 def _connection(sync: _SyncState) -> Any:
