@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from helpers import case_in, login, user
 from workflow.cases import service as cases
@@ -81,6 +81,29 @@ def test_a_change_to_a_case_or_its_unit_shows_in_the_list_at_once(demo_app, chan
     assert shown not in row.search(before).group(0)
     after = client.get(f"/cases?state={'management' if change == 'state' else 'council'}")
     assert shown in row.search(after.get_data(as_text=True)).group(0)
+
+
+def test_the_list_filters_show_a_renamed_unit_the_choice_and_the_query_at_once(demo_app):
+    """The kept filters and download links (``kept_case_filters``) follow the units as read
+    for the request, what is chosen and the query the links carry."""
+    client = login(demo_app.test_client(), "admin")
+
+    def filters(path: str) -> str:
+        page = client.get(path).get_data(as_text=True)
+        start, links = page.index('class="filters"'), page.index('class="exports"')
+        return page[start:page.index("</p>", links)]
+    before = filters("/cases")
+    with demo_app.test_request_context():
+        unit = db.session.scalars(select(Unit).order_by(Unit.id)).first()
+        unit.name, unit_id = "Omdöpt enhet i filtret", unit.id
+        db.session.commit()
+    assert "Omdöpt enhet i filtret" not in before
+    assert "Omdöpt enhet i filtret" in filters("/cases")
+    chosen = filters(f"/cases?state=council&unit_id={unit_id}")
+    assert f'<option value="{unit_id}" selected>' in chosen
+    assert '<option value="council" selected>' in chosen
+    assert f"cases.csv?state=council&amp;unit_id={unit_id}" in chosen
+    assert "selected" not in filters("/cases?page=2")
 
 
 def test_a_history_entry_shows_its_actors_name_as_it_is_now(app):

@@ -156,9 +156,8 @@ def index():
     state = request.args.get("state") or None
     unit_id = as_id(request.args.get("unit_id"))
     page = cases.list_cases(current_user, state=state, unit_id=unit_id, page=_page_number())
-    process = current_process()
-    states = [(s.name, localized(s.label)) for s in process.definition.states.values()]
-    return render_template("cases.html", page=page, states=states, state=state, unit_id=unit_id,
+    return render_template("cases.html", page=page, process=current_process(), state=state,
+                           unit_id=unit_id,
                            units=organisation.unit_choices(current_user, include_closed=True))
 
 

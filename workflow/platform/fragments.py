@@ -46,6 +46,7 @@ from flask_babel import get_timezone as user_timezone
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from workflow.platform.i18n import localized
 from workflow.processes.registry import registry
 
 KEPT = 4096
@@ -131,6 +132,23 @@ def kept_diagram(diagram: Any, process: Any, current: str) -> Markup:
     """``process_diagram`` of the process version with ``current`` marked."""
     return kept().get(("diagram", process, current, str(get_locale())),
                       lambda: _macro("process_diagram")(diagram, process, current))
+
+
+def kept_case_filters(process: Any, state: str | None, units: dict[str, list[tuple[int, str]]],
+                      unit_id: int | None) -> Markup:
+    """The case list's filters and download links (``case_filters``): the process version's
+    states, the units to choose from (as read for this request), what is chosen, the
+    request's query (the download links carry it), the language and the URL prefix."""
+    args = request.args.to_dict()
+    choices = tuple((department, tuple(options)) for department, options in units.items())
+    locale = str(get_locale())
+
+    def render() -> Markup:
+        states = [(spec.name, localized(spec.label))
+                  for spec in process.definition.states.values()]
+        return _macro("case_filters")(states, state, units, unit_id, args)
+    return kept().get(("filters", process, state, unit_id, choices,
+                       tuple(sorted(args.items())), locale, request.script_root), render)
 
 
 # Entries whose text names people other than their actor, by their current names.

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from workflow.models import utcnow
 from workflow.platform.fragments import (
+    kept_case_filters,
     kept_case_row,
     kept_case_rows,
     kept_diagram,
@@ -301,6 +302,7 @@ def init_app(app: Flask) -> None:
                                  committee_decision=committee_decision, in_menu=in_menu,
                                  case_summary=case_summary, kept_case_row=kept_case_row,
                                  kept_case_rows=kept_case_rows,
+                                 kept_case_filters=kept_case_filters,
                                  row_reader=row_reader, kept_diagram=kept_diagram,
                                  kept_history_entry=kept_history_entry, kept_menu=kept_menu,
                                  case_row=_case_row,
