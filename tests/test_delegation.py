@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -236,3 +237,23 @@ def test_the_api_twins_of_the_order_and_the_prisbasbelopp(app):
                                                          "source": ""})
     assert client.post(f"/api/v1/admin/departments/{social}/delegation-orders", json={},
                        headers=api_headers(client, "fchef")).status_code == 403
+
+
+def test_the_facts_an_approval_reads_the_order_in_force_and_the_years_prisbasbelopp(app):
+    """``facts_for`` (one statement): no order in force (none before its first day); the
+    version in force on a day; the prisbasbelopp from config/prisbasbelopp.toml, an amount
+    added in the browser instead of it, and none for a year neither has."""
+    with app.test_request_context():
+        department = unit().department
+        first = delegation.order_on(department, delegation.local_today())
+        before_any = delegation.facts_for(department, first.valid_from.replace(year=2001))
+        assert before_any["delegation_points"] is None and before_any["_order_version"] is None
+        in_force = delegation.facts_for(department, date(2026, 6, 1))
+        assert in_force["_order_version"] == first.version
+        assert [p.number for p in in_force["delegation_points"]] == [
+            p["number"] for p in first.points]
+        assert in_force["prisbasbelopp_sek"] == 59_200  # the file's 2026
+        delegation.set_prisbasbelopp(user("admin"), {
+            "year": 2026, "amount_sek": 60_000, "source": "Rättad förordning"})
+        assert delegation.facts_for(department, date(2026, 6, 1))["prisbasbelopp_sek"] == 60_000
+        assert delegation.facts_for(department, date(2031, 6, 1))["prisbasbelopp_sek"] is None
