@@ -136,19 +136,21 @@ def kept_diagram(diagram: Any, process: Any, current: str) -> Markup:
 
 def kept_case_filters(process: Any, state: str | None, units: dict[str, list[tuple[int, str]]],
                       unit_id: int | None) -> Markup:
-    """The case list's filters and download links (``case_filters``): the process version's
-    states, the units to choose from (as read for this request), what is chosen, the
-    request's query (the download links carry it), the language and the URL prefix."""
-    args = request.args.to_dict()
+    """The case list's filters (``case_filters``): the process version's states, the units
+    to choose from (as read for this request), what is chosen, the language and the URL
+    prefix. A state or unit the filters do not offer selects nothing, as no choice does: the
+    key holds only what is offered, so a query of the reader's cannot fill the store."""
     choices = tuple((department, tuple(options)) for department, options in units.items())
-    locale = str(get_locale())
+    offered_state = state if state in process.definition.states else None
+    offered_unit = unit_id if any(unit_id == value for _name, options in choices
+                                  for value, _text in options) else None
 
     def render() -> Markup:
         states = [(spec.name, localized(spec.label))
                   for spec in process.definition.states.values()]
-        return _macro("case_filters")(states, state, units, unit_id, args)
-    return kept().get(("filters", process, state, unit_id, choices,
-                       tuple(sorted(args.items())), locale, request.script_root), render)
+        return _macro("case_filters")(states, offered_state, units, offered_unit)
+    return kept().get(("filters", process, offered_state, offered_unit, choices,
+                       str(get_locale()), request.script_root), render)
 
 
 # Entries whose text names people other than their actor, by their current names.
