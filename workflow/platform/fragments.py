@@ -11,6 +11,11 @@ process version is a new key and can never show an old row: there is nothing to
 invalidate. What a row shows does not depend on who reads it (the list's query decides who
 sees which case).
 
+**A case list's filters** (its two selects) are a function of the process version's states,
+the units offered to the reader (read for each request), the offered state and unit chosen,
+the language and the URL prefix; a choice the filters do not offer is kept as none, so no
+query can add pieces.
+
 **The process diagram** on a case page is a function of the process version, the case's
 state and the language (about 0.4 ms to draw).
 
