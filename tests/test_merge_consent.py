@@ -7,7 +7,7 @@ import re
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from factories import case_events
 from helpers import IDEA, api_headers, case_in, drive, login, unit, user
@@ -281,6 +281,35 @@ def test_the_case_pages_show_the_proposal_with_its_buttons(app):
     assert "Sammanslagningen är godkänd" in page
     with app.app_context():
         assert db.session.get(Case, ids[0]).state == "merged"
+
+
+def test_a_case_page_asks_for_proposals_only_when_one_is_pending(app):
+    """Issue 14: whether a proposal from or into the case is pending comes with the case, so
+    the page of a case without one (nearly every case) reads no proposals; a case with one
+    (either way) reads and shows it."""
+    client = app.test_client()
+    with app.test_request_context():
+        duplicate, target, _proposal = proposed()
+        ids = duplicate.id, target.id, case_in("apt").id
+    login(client, "rad")
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, _params, _context, _many) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        asked = {}
+        for case_id in ids:
+            statements.clear()
+            assert client.get(f"/cases/{case_id}").status_code == 200
+            asked[case_id] = any("FROM merge_proposals" in s and "EXISTS" not in s
+                                 for s in statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert asked == {ids[0]: True, ids[1]: True, ids[2]: False}
 
 
 def test_an_owner_who_cannot_see_the_proposer_sees_no_title_and_outsiders_get_404(app):

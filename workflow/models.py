@@ -919,6 +919,15 @@ class MergeProposal(db.Model):
         return self.status == "pending"
 
 
+# Whether a merge proposal from or into the case waits for an answer: read with the case on
+# its page, so that a case without one (nearly every case) asks for none (issue 14).
+Case.has_pending_proposals = column_property(
+    select(MergeProposal.id).where(
+        or_(MergeProposal.case_id == Case.id, MergeProposal.target_id == Case.id),
+        MergeProposal.status == "pending").exists(),
+    deferred=True)
+
+
 WEBHOOK_DELIVERY_STATUSES = ("pending", "delivered", "failed")
 
 

@@ -148,7 +148,10 @@ class PageView:
 
 def page_view(user: User, case: Case) -> PageView:
     """The case's pending proposal, and for its owners the pending proposals into it, read in
-    one query."""
+    one query; none when the case's row says there are none (``has_pending_proposals``, read
+    with the case for its page)."""
+    if case.__dict__.get("has_pending_proposals") is False:
+        return PageView()
     owner = is_owner(user, case)
     rows = list(db.session.scalars(_PENDING[owner], {"case_id": case.id}))
     view = PageView(outgoing=next((p for p in rows if p.case_id == case.id), None))

@@ -116,7 +116,8 @@ def _case_statement(for_page: bool) -> Select:
     (issue 14: building the loader options for each request cost a tenth of firing an
     event)."""
     options = CASE_LOADS + ((joinedload(Case.author), undefer(Case.has_memo),
-                             undefer(Case.has_comments), undefer(Case.has_merged_cases))
+                             undefer(Case.has_comments), undefer(Case.has_merged_cases),
+                             undefer(Case.has_pending_proposals))
                             if for_page else ())
     return select(Case).where(Case.id == bindparam("id")).options(*options)
 
