@@ -1,10 +1,14 @@
 """Shared helpers: demo users by name and a way to drive a case to any state."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from typing import Iterator
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import event as sql_event
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 
 from workflow.cases import service as cases
 from workflow.dossier import service as dossier
@@ -168,3 +172,18 @@ def api_headers(client, username: str, password: str = "demo") -> dict[str, str]
 
 def admin_log_actions() -> list[str]:
     return list(db.session.scalars(select(AdminLogEntry.action).order_by(AdminLogEntry.id)))
+
+
+@contextmanager
+def statements_run(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements ``engine`` runs inside the block, whitespace collapsed."""
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, _params, _context, _many) -> None:
+        seen.append(" ".join(statement.split()))
+
+    sql_event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        sql_event.remove(engine, "before_cursor_execute", note)

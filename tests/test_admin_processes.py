@@ -13,10 +13,10 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 from test_process_diff import raw_v1, raw_v2
 
-from helpers import TO_APT, api_headers, case_in, drive, new_draft, user
+from helpers import TO_APT, api_headers, case_in, drive, new_draft, statements_run, user
 from workflow.cases import service as cases
 from workflow.models import AdminLogEntry, Region, StoredProcessDefinition
 from workflow.ops.scheduling import bind_app, execute_job
@@ -323,22 +323,13 @@ def test_a_logged_in_request_of_another_instance_checks_for_new_versions_with_th
     assert client.get("/cases").status_code == 200  # the table has been read: folded from now
     with app.app_context():
         process_admin.load(user("admin"), V2, "standard-v2.yaml")
-    statements: list[str] = []
-
-    def note(_conn, _cursor, statement, _params, _context, _many) -> None:
-        statements.append(" ".join(statement.split()))
-
     with other.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    assert client.get("/cases").status_code == 200
+    with other.app_context():
+        assert current_process().version == 2
+    with statements_run(engine) as statements:
         assert client.get("/cases").status_code == 200
-        with other.app_context():
-            assert current_process().version == 2
-        statements.clear()
-        assert client.get("/cases").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     newest = [s for s in statements if "max(process_definitions.id)" in s]
     assert len(newest) == 1 and newest[0].startswith("SELECT users.id")
 

@@ -7,10 +7,10 @@ import re
 import threading
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from factories import case_events
-from helpers import IDEA, api_headers, case_in, drive, login, unit, user
+from helpers import IDEA, api_headers, case_in, drive, login, statements_run, unit, user
 from workflow.cases import merging
 from workflow.cases import service as cases
 from workflow.models import Case, CaseFollower, MergeProposal, Notification, User
@@ -292,23 +292,14 @@ def test_a_case_page_asks_for_proposals_only_when_one_is_pending(app):
         duplicate, target, _proposal = proposed()
         ids = duplicate.id, target.id, case_in("apt").id
     login(client, "rad")
-    statements: list[str] = []
-
-    def note(_conn, _cursor, statement, _params, _context, _many) -> None:
-        statements.append(statement)
-
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        asked = {}
-        for case_id in ids:
-            statements.clear()
+    asked = {}
+    for case_id in ids:
+        with statements_run(engine) as statements:
             assert client.get(f"/cases/{case_id}").status_code == 200
-            asked[case_id] = any("FROM merge_proposals" in s and "EXISTS" not in s
-                                 for s in statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+        asked[case_id] = any("FROM merge_proposals" in s and "EXISTS" not in s
+                             for s in statements)
     assert asked == {ids[0]: True, ids[1]: True, ids[2]: False}
 
 

@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from flask import render_template_string
 from flask_babel import get_locale
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from helpers import IDEA, after_tonights_batch, case_in, unit, user
+from helpers import IDEA, after_tonights_batch, case_in, statements_run, unit, user
 from workflow.cases import service as cases
 from workflow.models import InfoObject, Notification
 from workflow.notifications import service as notifications
@@ -165,17 +165,10 @@ def test_the_unread_count_is_read_with_the_user_and_again_after_a_write(app):
         case_id = case_in("apt").id
     client = app.test_client()
     client.post("/login", data={"username": "medarbetare", "password": "demo"})
-    asked = []
-
-    def note(conn, cursor, statement, *rest):
-        asked.append(" ".join(statement.split()))
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with statements_run(engine) as asked:
         page = client.get("/ideas/mine").get_data(as_text=True)
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     assert re.search(r'class="count-badge">1<', page)
     assert not [s for s in asked if s.startswith("SELECT count(*)") and "notifications" in s]
     assert any(s.startswith("SELECT users.") and "notifications" in s for s in asked)

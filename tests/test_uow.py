@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from helpers import case_in, new_draft, user
+from helpers import case_in, new_draft, statements_run, user
 from workflow.cases import service as cases
 from workflow.models import Case, CaseEvent, Notification, User, utcnow
 from workflow.notifications import service as notifications
@@ -141,20 +141,6 @@ def test_firing_an_event_commits_its_history_and_notifications_once(ctx, commits
     assert _count(Notification, user_id=user("rad").id, case_id=case.id) == 1
 
 
-def _statements_while(action) -> list[str]:
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, _params, _context, _many) -> None:
-        seen.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
-    return seen
-
-
 def test_a_transition_writes_its_row_with_its_hash_and_reads_whom_to_tell_in_one_statement(
         ctx):
     """Issue 14: on PostgreSQL the history row's INSERT also reads the newest hash and the
@@ -163,7 +149,8 @@ def test_a_transition_writes_its_row_with_its_hash_and_reads_whom_to_tell_in_one
     case = case_in("submitted")
     notifications.follow(user("rad"), case)
     db.session.commit()
-    statements = _statements_while(lambda: cases.fire(case, "take_up", user("chef")))
+    with statements_run(db.engine) as statements:
+        cases.fire(case, "take_up", user("chef"))
     history_inserts = [s for s in statements if "INSERT INTO case_history" in s]
     separate_reads = [s for s in statements if s.startswith("SELECT")
                       and ("FROM case_history" in s or "notification_settings" in s)]
