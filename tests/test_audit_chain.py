@@ -14,11 +14,12 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
 
-from helpers import case_in, drive, new_draft, user
+from helpers import case_in, drive, new_draft, statements_run, user
 from workflow.cases import merging
 from workflow.cases import service as cases
-from workflow.models import Case, CaseEvent, utcnow
+from workflow.models import Case, CaseEvent, User, utcnow
 from workflow.ops import migrations
 from workflow.platform.audit import GENESIS
 from workflow.platform.errors import Conflict
@@ -284,6 +285,58 @@ def test_a_transition_and_a_note_at_the_same_moment_do_not_fork_the_chain(app):
         for before, after in pairwise(rows):
             assert after.prev_hash == before.hash
             assert after.hash == expected_hash(before.hash, after)
+    assert audit_verify(app).exit_code == 0
+
+
+def test_a_row_appended_while_a_transition_waits_for_the_lock_comes_before_it(app):
+    """PostgreSQL writes a transition as one statement, whose snapshot is taken before its
+    UPDATE waits for the case's lock (audit.append). A note appended by a transaction that
+    held the lock then is not in that snapshot: the statement must notice (the case's
+    history_seq moved) and link the transition's row after the note, not fork the chain."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has no row locks: a writer waits before its snapshot")
+        case_id = case_in("submitted").id
+        holder = db.engine.connect()
+        writes = holder.begin()
+        with Session(bind=holder) as other:  # a note, its lock held until the commit below
+            other.add(CaseEvent(case_id=case_id, event="note", from_state="submitted",
+                                to_state="submitted", actor_id=user("chef").id,
+                                comment="Först", at=utcnow(), data={}))
+            other.flush()
+        errors: list[BaseException] = []
+        with statements_run(db.engine) as statements:
+            def transition() -> None:
+                with app.app_context():
+                    try:
+                        cases.fire(db.session.get(Case, case_id), "take_up",
+                                   db.session.get(User, user("chef").id))
+                    except BaseException as error:  # reported below
+                        errors.append(error)
+                    finally:
+                        db.session.remove()
+
+            thread = threading.Thread(target=transition)
+            thread.start()
+            with db.engine.connect() as watcher:  # until the transition waits for the lock
+                waiting = text("SELECT count(*) FROM pg_stat_activity WHERE "
+                               "wait_event_type = 'Lock' AND datname = current_database()")
+                for _ in range(3000):
+                    if watcher.execute(waiting).scalar() or not thread.is_alive():
+                        break
+                    threading.Event().wait(0.01)
+            writes.commit()
+            holder.close()
+            thread.join(timeout=60)
+        assert errors == []
+        rows = history_rows(case_id)
+        assert [r.event for r in rows[-2:]] == ["note", "take_up"]
+        for before, after in pairwise(rows):
+            assert after.prev_hash == before.hash
+            assert after.hash == expected_hash(before.hash, after)
+        # the statement found the note's count and appended by the two-step path
+        assert any(s.startswith("SELECT case_history.hash") for s in statements)
+        assert db.session.get(Case, case_id).state == "apt"
     assert audit_verify(app).exit_code == 0
 
 

@@ -18,6 +18,7 @@ from helpers import (
     case_in,
     drive,
     login,
+    statements_run,
     unit,
     user,
 )
@@ -257,3 +258,26 @@ def test_the_facts_an_approval_reads_the_order_in_force_and_the_years_prisbasbel
             "year": 2026, "amount_sek": 60_000, "source": "Rättad förordning"})
         assert delegation.facts_for(department, date(2026, 6, 1))["prisbasbelopp_sek"] == 60_000
         assert delegation.facts_for(department, date(2031, 6, 1))["prisbasbelopp_sek"] is None
+
+
+def test_an_approval_reads_the_dossier_with_the_delegation_facts(ctx):
+    """``facts_for(dossier_of=case)``: the case's dossier comes with the facts in the same
+    statement and is the case's own (no second read when the gates look at it); a case with
+    no dossier gets none; a case that has read its dossier already is not read again."""
+    department = unit().department
+    with_dossier = case_in("council")
+    without = case_in("apt")
+    for case in (with_dossier, without):
+        db.session.expire(case, ["dossier"])
+        with statements_run(db.engine) as statements:
+            facts = delegation.facts_for(department, date(2026, 6, 1), dossier_of=case)
+            dossier = case.dossier
+        reads = [s for s in statements if "dossiers" in s or "delegation_orders" in s]
+        assert len(reads) == 1 and "dossiers" in reads[0] and "delegation_orders" in reads[0]
+        assert facts["prisbasbelopp_sek"] == 59_200
+        assert (dossier is not None) is (case is with_dossier)
+    assert with_dossier.dossier.case_id == with_dossier.id
+    with statements_run(db.engine) as statements:
+        delegation.facts_for(department, date(2026, 6, 1), dossier_of=with_dossier)
+    reads = [s for s in statements if "dossiers" in s or "delegation_orders" in s]
+    assert len(reads) == 1 and "dossiers" not in reads[0]

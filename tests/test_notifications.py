@@ -324,3 +324,106 @@ def test_the_digest_is_in_its_recipients_stored_language(mail_app, smtp_server):
     [digest] = [m for m in smtp_server.messages if m["To"] == "anna.lindqvist@example.se"]
     assert digest["Subject"] == "Weekly summary from Idéflödet"
     assert "Hello Anna Lindqvist," in digest.get_body(("plain",)).get_content()
+
+
+# Followers of one case, each with other email settings: (username, email, settings row as
+# (enabled, mode, kinds) or None for the defaults, active).
+SETTINGS_MATRIX = [
+    ("vu", "sofia.karlsson@example.se", (True, "digest", []), True),
+    ("rad", "johan.pettersson@example.se", (True, "immediate", ["status"]), True),
+    ("fchef", "karin.gustafsson@example.se", (True, "immediate", ["followed"]), True),
+    ("digital", "ahmed.hassan@example.se", (True, "digest", None), True),
+    ("infosak", "mikael.nilsson@example.se", (False, "immediate", []), True),
+    ("upphandlare", "", None, True),           # no address: nothing to email
+    ("namnd", None, (True, "immediate", ["followed", "reminder"]), True),
+    ("admin", "maja.berg@example.se", None, True),
+    ("lars", "lars.svensson@example.se", None, False),   # left: not told at all
+    ("chef", "erik.johansson@example.se", None, True),   # the actor: not told
+]
+
+
+def test_a_transition_tells_the_same_people_the_same_way_on_every_database(ctx):
+    """PostgreSQL writes a transition's notifications in its statement, choosing whom to tell
+    and how to email them in SQL (notifications.transition_follow); elsewhere case_changed
+    does it in Python. For followers with every kind of setting, the rows written must be
+    the rows case_changed would write, column by column."""
+    from workflow.models import CaseFollower, NotificationSettings
+    from workflow.platform import uow
+
+    case = case_in("submitted")
+    with uow.unit_of_work():
+        db.session.get(NotificationSettings, user("medarbetare").id) or db.session.add(
+            NotificationSettings(user_id=user("medarbetare").id, email_enabled=True,
+                                 email_mode="digest", email_kinds=["status"]))
+        for name, email, settings, active in SETTINGS_MATRIX:
+            person = user(name)
+            person.email, person.is_active_user = email, active
+            if settings is not None:
+                db.session.merge(NotificationSettings(
+                    user_id=person.id, email_enabled=settings[0], email_mode=settings[1],
+                    email_kinds=settings[2]))
+            db.session.merge(CaseFollower(case_id=case.id, user_id=person.id))
+    cases.fire(case, "take_up", user("chef"))
+    entry = case.history[-1]
+    columns = ("key", "user_id", "case_id", "kind", "subject", "body", "subject_key",
+               "subject_params", "body_parts", "created_at", "email_mode")
+    written = sorted(tuple(getattr(n, c) for c in columns) for n in db.session.scalars(
+        select(Notification).where(Notification.key.like(f"event:{entry.id}:%"))))
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo):
+        with uow.unit_of_work() as work:
+            notifications.case_changed(case, entry, entry.at)
+            expected = sorted(tuple(uow._row(n).get(c) for c in columns)
+                              for n in work.notifications)
+            raise Undo
+    assert written == expected
+    modes = {row[1]: row[10] for row in written}
+    assert modes == {user("medarbetare").id: "digest", user("vu").id: "digest",
+                     user("rad").id: None, user("fchef").id: "immediate",
+                     user("digital").id: "digest", user("infosak").id: None,
+                     user("upphandlare").id: None, user("namnd").id: None,
+                     user("admin").id: notifications.rules().email_mode
+                     if notifications.rules().email_enabled else None}
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+@pytest.mark.parametrize("mode", ["immediate", "digest"])
+def test_the_email_choice_in_sql_is_the_one_in_python(ctx, enabled, mode):
+    """notifications._email_mode_column (SQL, PostgreSQL's JSON functions) against
+    email_mode_for (Python) for each person of SETTINGS_MATRIX, both kinds, and the
+    defaults of config/notifications.toml as given."""
+    from sqlalchemy import literal
+
+    from workflow.models import NotificationSettings
+    from workflow.platform import uow
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the SQL choice is PostgreSQL's (SQLite chooses in Python)")
+    case = case_in("submitted")
+    with uow.unit_of_work():
+        for name, email, settings, active in SETTINGS_MATRIX:
+            person = user(name)
+            person.email, person.is_active_user = email, active
+            if settings is not None:
+                db.session.merge(NotificationSettings(
+                    user_id=person.id, email_enabled=settings[0], email_mode=settings[1],
+                    email_kinds=settings[2]))
+            db.session.merge(notifications.CaseFollower(case_id=case.id, user_id=person.id))
+    recipient = notifications._RECIPIENTS.subquery("recipient")
+    defaults = notifications.Wishes(enabled, mode, list(notifications.KINDS))
+    for kind in ("status", "followed"):
+        rows = db.session.execute(
+            select(recipient.c.id, recipient.c.email, recipient.c.saved,
+                   recipient.c.email_enabled, recipient.c.email_mode, recipient.c.email_kinds,
+                   notifications._email_mode_column(recipient, literal(kind))),
+            {"case_id": case.id, "submitter_id": case.author_id,
+             "notice_default_enabled": enabled, "notice_default_mode": mode}).all()
+        assert len(rows) == 1 + sum(1 for *_, active in SETTINGS_MATRIX if active)
+        for row in rows:
+            wishes = (notifications.Wishes(row.email_enabled, row.email_mode, row.email_kinds)
+                      if row.saved is not None else defaults)
+            assert row[-1] == notifications.email_mode_for(wishes, row.email, kind), (
+                row.id, kind)

@@ -3,13 +3,15 @@ outermost commits, notifications are added in one batch before that commit."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import bindparam, event, func, select
+from sqlalchemy import String, bindparam, cast, event, func, insert, literal, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from helpers import case_in, new_draft, statements_run, user
 from workflow.cases import service as cases
-from workflow.models import Case, CaseEvent, Notification, User, utcnow
+from workflow.models import Case, CaseEvent, Notification, utcnow
 from workflow.notifications import service as notifications
+from workflow.notifications.messages import message
+from workflow.platform.audit import Follow
 from workflow.platform.errors import Conflict
 from workflow.platform.extensions import db
 from workflow.platform.uow import PartialWork, current, record, record_transition, unit_of_work
@@ -94,6 +96,13 @@ def _followed_draft() -> Case:
     return case
 
 
+def _tell(case: Case, names) -> None:
+    """Notify each of ``names`` about ``case`` (as a job or a service does, within a unit)."""
+    for name in names:
+        notifications.notify(user(name), "followed", f"test:{case.id}:{name}",
+                             message("Testmeddelande"), ["Rad"], case=case)
+
+
 def test_notifications_are_collected_and_added_together_before_the_commit(ctx):
     case = _followed_draft()
     inserts: list[int] = []
@@ -106,7 +115,7 @@ def test_notifications_are_collected_and_added_together_before_the_commit(ctx):
     event.listen(engine, "before_cursor_execute", count_inserts)
     try:
         with unit_of_work() as work:
-            cases.fire(case, "submit", user("medarbetare"))  # joins this unit
+            _tell(case, FOLLOWERS)
             assert len(work.notifications) == len(FOLLOWERS)
             assert _count(Notification, case_id=case.id) == 0  # not written yet
     finally:
@@ -118,16 +127,14 @@ def test_notifications_are_collected_and_added_together_before_the_commit(ctx):
 def test_a_key_written_elsewhere_meanwhile_skips_only_that_notification(ctx):
     case = _followed_draft()
     first = user(FOLLOWERS[0])
-
-    def written_elsewhere() -> None:  # another process, after the key was checked
-        entry = db.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id)
-                                  .order_by(CaseEvent.id.desc()).limit(1))
+    with unit_of_work():
+        _tell(case, FOLLOWERS)
+        # another process, after the keys were checked and before this unit's commit
         db.session.execute(Notification.__table__.insert().values(
-            key=f"event:{entry.id}:user:{first.id}", user_id=first.id, case_id=case.id,
+            key=f"test:{case.id}:{FOLLOWERS[0]}", user_id=first.id, case_id=case.id,
             kind="status", subject="elsewhere", body="elsewhere", created_at=utcnow()))
-
-    cases.fire(case, "submit", user("medarbetare"), also=written_elsewhere)
-    rows = list(db.session.scalars(select(Notification).where(Notification.case_id == case.id)))
+    rows = list(db.session.scalars(select(Notification).where(Notification.case_id == case.id)
+                                   .where(Notification.key.like("test:%"))))
     assert len(rows) == len(FOLLOWERS)
     assert [r.subject for r in rows if r.user_id == first.id] == ["elsewhere"]
 
@@ -141,54 +148,75 @@ def test_firing_an_event_commits_its_history_and_notifications_once(ctx, commits
     assert _count(Notification, user_id=user("rad").id, case_id=case.id) == 1
 
 
-def test_a_transition_writes_its_row_with_its_hash_and_reads_whom_to_tell_in_one_statement(
-        ctx):
-    """Issue 14: on PostgreSQL the history row's INSERT also reads the newest hash and the
-    people to notify; SQLite (no round trips) asks for them on their own. Either way the
-    submitter and the follower are told, and the new row links to the one before."""
+def test_a_transition_is_one_statement_on_postgresql(ctx):
+    """Issue 14: on PostgreSQL the case's UPDATE, the history row's INSERT (which reads the
+    newest hash itself) and the notifications (whom to tell, read by the same statement) are
+    one statement; SQLite (no round trips) runs them one by one. Either way the submitter
+    and the follower are told, the actor is not, and the new row links to the one before."""
     case = case_in("submitted")
     notifications.follow(user("rad"), case)
+    notifications.follow(user("chef"), case)
     db.session.commit()
     with statements_run(db.engine) as statements:
         cases.fire(case, "take_up", user("chef"))
-    history_inserts = [s for s in statements if "INSERT INTO case_history" in s]
+    writes = [s for s in statements if s.startswith(("INSERT", "UPDATE", "WITH"))]
     separate_reads = [s for s in statements if s.startswith("SELECT")
                       and ("FROM case_history" in s or "notification_settings" in s)]
-    assert len(history_inserts) == 1
     if db.engine.dialect.name == "postgresql":
-        assert separate_reads == []
-        assert "notification_settings" in history_inserts[0]
+        assert len(writes) == 1 and separate_reads == []
+        assert all(part in writes[0] for part in (
+            "UPDATE cases", "INSERT INTO case_history", "INSERT INTO notifications",
+            "notification_settings"))
     else:
+        assert [w.split(" (")[0].split(" SET")[0] for w in writes] == [
+            "UPDATE cases", "INSERT INTO case_history", "INSERT INTO notifications"]
         assert len(separate_reads) == 2
     told = set(db.session.scalars(select(Notification.user_id)
                                   .where(Notification.case_id == case.id)))
     assert told == {case.author_id, user("rad").id}
-    rows = list(db.session.execute(select(CaseEvent.prev_hash, CaseEvent.hash)
+    rows = list(db.session.execute(select(CaseEvent.id, CaseEvent.prev_hash, CaseEvent.hash)
                                    .where(CaseEvent.case_id == case.id)
                                    .order_by(CaseEvent.id)))
     assert rows[-1].prev_hash == rows[-2].hash
+    keys = set(db.session.scalars(select(Notification.key)
+                                  .where(Notification.case_id == case.id)))
+    assert keys == {f"event:{rows[-1].id}:user:{case.author_id}",
+                    f"event:{rows[-1].id}:user:{user('rad').id}"}
 
 
-def test_the_rows_read_with_a_history_row(ctx):
-    """``record_transition``'s ``read_with``: its rows, none when it finds none (PostgreSQL's
-    outer join gives one empty row then), and a parameter that contradicts the row refused."""
+def _told_by_follow(appended):
+    """A follow for the test below: a notification to the person ``told`` names."""
+    return (insert(Notification)
+            .from_select(["key", "user_id", "case_id", "kind", "subject", "body", "created_at"],
+                         select(literal("test:") + cast(appended.c.appended_id, String),
+                                bindparam("told"), bindparam("case_id"), literal("status"),
+                                literal("Test"), literal(""), bindparam("at"))
+                         .select_from(appended))
+            .returning(Notification.id))
+
+
+def test_what_a_transition_writes_with_its_row(ctx):
+    """``record_transition``'s ``follow``: PostgreSQL writes it in the row's statement (and
+    says so); elsewhere it is left to the caller. A parameter with two values, or named as a
+    column of cases (which SQLAlchemy would add to the UPDATE), is refused."""
     case = case_in("submitted")
-    people = (select(User.id).where(User.id.in_([bindparam("first"), bindparam("second")]))
-              .order_by(User.id))
+    postgresql = db.engine.dialect.name == "postgresql"
 
-    def transition(state: str, read_with):
+    def transition(state: str, **params):
         with unit_of_work():
-            return record_transition(case, {"state": state, "updated_at": utcnow()}, "test",
-                                     case.state, user("chef"), utcnow(), read_with=read_with)
+            return record_transition(
+                case, {"state": state, "updated_at": utcnow()}, "test", case.state,
+                user("chef"), utcnow(), follow=lambda entry: Follow(_told_by_follow, params))
 
-    entry, rows = transition("apt", (people, {"first": user("rad").id,
-                                              "second": user("chef").id}))
-    assert [row.id for row in rows] == sorted([user("rad").id, user("chef").id])
-    assert entry.id and entry.hash
-    entry, rows = transition("refinement", (people, {"first": -1, "second": -2}))
-    assert rows == [] and entry.id
-    with pytest.raises(ValueError):
-        transition("council", (people.where(User.id != bindparam("case_id")),
-                               {"first": 1, "second": 2, "case_id": case.id + 1}))
+    entry, followed = transition("apt", told=user("rad").id)
+    assert followed is postgresql and entry.id and entry.hash
+    key = f"test:{entry.id}"
+    assert _count(Notification, key=key, user_id=user("rad").id) == (1 if postgresql else 0)
+    if postgresql:
+        with pytest.raises(ValueError, match="two values"):
+            transition("refinement", told=user("rad").id, case_id=case.id + 1)
+        with pytest.raises(ValueError, match="author_id"):
+            transition("refinement", told=user("rad").id, author_id=user("rad").id)
     db.session.expire_all()
-    assert db.session.get(Case, case.id).state == "refinement"
+    assert db.session.get(Case, case.id).state == "apt"
+    assert db.session.get(Case, case.id).author_id == user("medarbetare").id

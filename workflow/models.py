@@ -347,6 +347,9 @@ class Case(db.Model):
     merged_into_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Counted up by each history row appended without a change of the case itself, under
+    # the case's lock (platform/audit.py; migration 0028). Never read as an attribute.
+    history_seq: Mapped[int] = mapped_column(server_default="0", deferred=True)
 
     department: Mapped[Department] = relationship()
     unit: Mapped[Optional[Unit]] = relationship()

@@ -656,12 +656,12 @@ def _transition(case: Case, event: str, roles: set[str], data: Mapping[str, Any]
             facts.prisbasbelopp_sek)
     if consent:  # an accepted merge proposal: who proposed and who accepted
         data["consent"] = dict(consent)
-    # The people to notify of a new state are read with the history row (one statement on
-    # PostgreSQL).
-    entry, recipients = record_transition(
+    # The people to notify of a new state are told by the history row's statement on
+    # PostgreSQL (notifications.transition_follow), otherwise by case_changed below.
+    entry, notified = record_transition(
         case, moved, event, old_state, actor, now,
         comment=_main_text(process.event(event), values), data=data,
-        read_with=notifications.recipients_query(case) if new_state != old_state else None)
+        follow=lambda entry: notifications.transition_follow(case, entry, now))
     if case.merged_into is not None and event == features.MERGE:
         # The other case's history shows what joined it, so the link runs both ways.
         record(case.merged_into, "merged_in", case.merged_into.state, case.merged_into.state,
@@ -669,7 +669,8 @@ def _transition(case: Case, event: str, roles: set[str], data: Mapping[str, Any]
                data={"case": case.id, "title": case.title,
                      **({"consent": dict(consent)} if consent else {})})
     db.session.flush()
-    notifications.case_changed(case, entry, now, recipients)
+    if not notified:
+        notifications.case_changed(case, entry, now)
 
 
 def _check_with_diarienummer(process: Process, case: Case, event: str, roles: set[str],
@@ -735,10 +736,12 @@ def _facts(case: Case, event: EventSpec, values: Mapping[str, Any], now: datetim
     dossier_view, unreported = None, 0
     if delegation_facts is None:
         delegation_facts = {}
-    if {"dossier_complete", "within_delegation"} & set(event.guards):
+    needs_dossier = bool({"dossier_complete", "within_delegation"} & set(event.guards))
+    if "within_delegation" in event.guards:  # with the dossier, if the case has not read it
+        delegation_facts.update(delegation.facts_for(
+            department, today, dossier_of=case if needs_dossier else None))
+    if needs_dossier:
         dossier_view = dossier.view(case, today)
-    if "within_delegation" in event.guards:
-        delegation_facts.update(delegation.facts_for(department, today))
     if "benefits_followed_up" in event.guards:
         unreported = follow_up.unreported_count(case)
     limit = department.delegation_limit_sek

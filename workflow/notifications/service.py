@@ -16,8 +16,27 @@ from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, inspect, select
+from sqlalchemy import (
+    Boolean,
+    String,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    inspect,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy import (
+    case as sql_case,
+)
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.expression import CTE
 
 from workflow.models import (
     AnonymousSubmission,
@@ -34,6 +53,7 @@ from workflow.models import (
 from workflow.notifications import messages
 from workflow.notifications.messages import message
 from workflow.platform import uow
+from workflow.platform.audit import Follow
 from workflow.platform.extensions import db
 from workflow.processes.registry import process_of, registry
 from workflow.states import features
@@ -197,15 +217,13 @@ def notify(user: User | Recipient, kind: str, key: str, subject: dict[str, Any],
         return None
     if settings is None:
         settings = settings_for(user)
-    wants_email = settings.email_enabled and user.email and kind in (settings.email_kinds or KINDS)
     subject_text, body_text = texts or messages.stored_texts(subject, body)
     owner: dict[str, Any] = {"user": user} if isinstance(user, User) else {"user_id": user.id}
     notification = Notification(
         key=key, **owner, case=case, kind=kind, subject=subject_text, body=body_text,
         subject_key=subject["key"], subject_params=subject.get("params") or {},
         body_parts=list(body), created_at=now or utcnow(),
-        email_mode=("immediate" if kind == "digest" else settings.email_mode)
-        if wants_email else None)
+        email_mode=email_mode_for(settings, user.email, kind))
     work = uow.current()
     if work is not None:  # added with the unit of work's other notifications, in one batch
         return work.add_notification(notification)
@@ -217,17 +235,63 @@ def notify(user: User | Recipient, kind: str, key: str, subject: dict[str, Any],
     return notification
 
 
-def case_changed(case: Case, entry: CaseEvent, now: datetime,
-                 recipient_rows: Sequence[Any] | None = None) -> int:
+def email_mode_for(settings: NotificationSettings | Wishes, email: str | None,
+                   kind: str) -> str | None:
+    """How a notification of ``kind`` is emailed to a person with ``settings`` and ``email``
+    ("immediate", "digest"), or None: not emailed. :func:`_email_mode_column` says the same
+    in SQL (tests/test_notifications.py checks that the two agree)."""
+    if not (settings.email_enabled and email and kind in (settings.email_kinds or KINDS)):
+        return None
+    return "immediate" if kind == "digest" else settings.email_mode
+
+
+def case_changed(case: Case, entry: CaseEvent, now: datetime) -> int:
     """Tell the submitter and the followers about a change of state (in the same
     transaction as the change). An anonymous submitter follows through the status link.
-    ``recipient_rows``: the rows of :func:`recipients_query`, when the caller read them with
-    the history row (cases/service.py)."""
+    On PostgreSQL a transition writes these rows with its history row instead
+    (:func:`transition_follow`)."""
     if entry.from_state == entry.to_state:
         return 0
+    subject, body = _change_message(case, entry)
+    created, texts = 0, None
+    # The key names the history row this transaction has just inserted (rows are never
+    # deleted, so its id is never used again): no notification can have it yet.
+    for user_id, (user, kind, settings) in _recipients(case).items():
+        if entry.actor_id == user_id:
+            continue  # they did it themselves
+        texts = texts or messages.stored_texts(subject, body)  # the same for everyone
+        if notify(user, kind, f"event:{entry.id}:user:{user_id}", subject, body,
+                  case=case, now=now, settings=settings, new_key=uow.current() is not None,
+                  texts=texts):
+            created += 1
+    return created
+
+
+def transition_follow(case: Case, entry: CaseEvent, now: datetime) -> Follow | None:
+    """:func:`case_changed`'s notifications as an INSERT … SELECT that the transition's
+    statement runs with its history row (platform/audit.py ``append``, PostgreSQL; issue 14):
+    the same people, kinds, keys, texts and email choices, chosen by the database
+    (:func:`_email_mode_column`). None when the state stays, and for a merge, whose
+    message names the other case (:func:`case_changed` writes those)."""
+    if entry.from_state == entry.to_state or entry.event == features.MERGE:
+        return None
+    subject, body = _change_message(case, entry)
+    subject_text, body_text = messages.stored_texts(subject, body)
+    defaults = rules()
+    return Follow(_notifications_of_transition, {
+        "case_id": case.id, "submitter_id": case.author_id, "actor_id": entry.actor_id,
+        "notice_subject": subject_text, "notice_body": body_text,
+        "notice_subject_key": subject["key"],
+        "notice_subject_params": subject.get("params") or {}, "notice_body_parts": list(body),
+        "notice_at": now, "notice_default_enabled": defaults.email_enabled,
+        "notice_default_mode": defaults.email_mode})
+
+
+def _change_message(case: Case, entry: CaseEvent) -> tuple[dict[str, Any], list[messages.Part]]:
+    """The subject and the lines of the message about ``entry``'s change of state."""
     process = process_of(case)
     event = process.definition.events.get(entry.event)
-    state = process.state(case.state)
+    state = process.state(entry.to_state)
     if entry.event in COMMITTEE_DECISIONS:
         subject = message(N_("Ärende %(case)s: nämndens beslut, %(decision)s"), case=case.id,
                           decision=message(COMMITTEE_DECISIONS[entry.event]))
@@ -246,18 +310,7 @@ def case_changed(case: Case, entry: CaseEvent, now: datetime,
         body += ["", message(N_("Idén drivs vidare i ärende %(case)s: %(title)s. Följ det "
                                 "ärendet om du vill få veta hur det går."),
                              case=target.id, title=target.title)]
-    created, texts = 0, None
-    # The key names the history row this transaction has just inserted (rows are never
-    # deleted, so its id is never used again): no notification can have it yet.
-    for user_id, (user, kind, settings) in _recipients(case, recipient_rows).items():
-        if entry.actor_id == user_id:
-            continue  # they did it themselves
-        texts = texts or messages.stored_texts(subject, body)  # the same for everyone
-        if notify(user, kind, f"event:{entry.id}:user:{user_id}", subject, body,
-                  case=case, now=now, settings=settings, new_key=uow.current() is not None,
-                  texts=texts):
-            created += 1
-    return created
+    return subject, body
 
 
 def _comment_heading(event: str) -> str:
@@ -300,20 +353,60 @@ _RECIPIENTS = (
     .where((User.id.in_(select(CaseFollower.user_id)
                         .where(CaseFollower.case_id == bindparam("case_id")))
             & User.is_active_user.is_(True))
-           | (User.id == bindparam("author_id"))))
+           | (User.id == bindparam("submitter_id"))))
 
 
-def recipients_query(case: Case) -> tuple[Select, dict[str, Any]]:
-    """The statement that reads whom a change of ``case`` concerns, and its parameters."""
-    return _RECIPIENTS, {"case_id": case.id, "author_id": case.author_id}
+def _email_mode_column(recipient: Any, kind: Any) -> Any:
+    """:func:`email_mode_for` in SQL, over a row of ``_RECIPIENTS`` (the person's saved
+    settings or, with none saved, the defaults given as parameters). A CASE, so that the
+    JSON functions only see an array."""
+    saved = recipient.c.saved.is_not(None)
+    kinds = recipient.c.email_kinds
+    enabled = sql_case((saved, recipient.c.email_enabled),
+                   else_=bindparam("notice_default_enabled", type_=Boolean))
+    mode = sql_case((saved, recipient.c.email_mode),
+                else_=bindparam("notice_default_mode", type_=String))
+    listed = exists(select(literal_column("1"))
+                    .select_from(func.json_array_elements_text(kinds).alias("kind"))
+                    .where(literal_column("kind.value") == kind))
+    every_kind = or_(~saved, kinds.is_(None), func.json_typeof(kinds) != "array")
+    kind_wanted = sql_case((every_kind, true()), (func.json_array_length(kinds) == 0, true()),
+                       else_=listed)
+    wanted = and_(enabled, recipient.c.email.is_not(None), recipient.c.email != "")
+    return sql_case((and_(wanted, kind_wanted), mode), else_=null())
 
 
-def _recipients(case: Case, rows: Sequence[Any] | None = None
-                ) -> dict[int, tuple[Recipient, str, Wishes]]:
+def _notifications_of_transition(appended: CTE) -> Any:
+    """INSERT INTO notifications … SELECT one row per person ``_RECIPIENTS`` names but the
+    actor, keyed by the new history row (``appended``), as :func:`case_changed` would."""
+    recipient = _RECIPIENTS.subquery("recipient")
+    kind = sql_case((recipient.c.id == bindparam("submitter_id"), literal("status")),
+                else_=literal("followed"))
+    columns = Notification.__table__.c
+    key = (literal("event:") + cast(appended.c.appended_id, String) + literal(":user:")
+           + cast(recipient.c.id, String))
+    rows = (select(key, recipient.c.id, bindparam("case_id", type_=columns.case_id.type), kind,
+                   bindparam("notice_subject", type_=columns.subject.type),
+                   bindparam("notice_body", type_=columns.body.type),
+                   bindparam("notice_subject_key", type_=columns.subject_key.type),
+                   bindparam("notice_subject_params", type_=columns.subject_params.type),
+                   bindparam("notice_body_parts", type_=columns.body_parts.type),
+                   bindparam("notice_at", type_=columns.created_at.type),
+                   _email_mode_column(recipient, kind))
+            .select_from(appended.join(recipient, true()))
+            .where(recipient.c.id.is_distinct_from(bindparam("actor_id"))))
+    return (uow.insert_ignoring_conflicts(Notification.__table__, "postgresql",
+                                          index_elements=[columns.key])
+            .from_select(["key", "user_id", "case_id", "kind", "subject", "body", "subject_key",
+                          "subject_params", "body_parts", "created_at", "email_mode"], rows)
+            .returning(columns.id))
+
+
+def _recipients(case: Case) -> dict[int, tuple[Recipient, str, Wishes]]:
     """The submitter ("status"), then the active followers ("followed"), each with their
-    settings (or the defaults), read in one query (or given: ``rows``)."""
-    if rows is None:
-        rows = db.session.connection().execute(*recipients_query(case)).all()  # columns
+    settings (or the defaults), read in one query."""
+    rows = db.session.connection().execute(
+        _RECIPIENTS, {"case_id": case.id, "submitter_id": case.author_id}).all()  # columns
     people = [(Recipient(row.id, row.email),
                Wishes(row.email_enabled, row.email_mode, row.email_kinds)
                if row.saved is not None else _default_wishes())

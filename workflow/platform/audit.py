@@ -29,10 +29,9 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from sqlalchemy import (
-    Select,
     String,
     Text,
     bindparam,
@@ -41,11 +40,12 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
-    text,
     true,
+    update,
 )
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper, Session, object_session
+from sqlalchemy.sql.expression import CTE
 
 from workflow.models import Case, CaseEvent, utcnow
 
@@ -152,52 +152,85 @@ def link(entry: CaseEvent, prev_hash: str) -> str:
 
 
 _HISTORY = CaseEvent.__table__
+_CASES = Case.__table__
+_CASE_COLUMNS = frozenset(column.key for column in _CASES.columns)
 _APPEND = insert(_HISTORY).returning(_HISTORY.c.id)
 _APPENDED = tuple(column.key for column in _HISTORY.columns if column.key != "id")
 _CONTENT = ("case_id", "event", "from_state", "to_state", "actor_id", "at", "comment", "data")
 
 
-def append(connection: Connection, entry: CaseEvent,
-           read_with: tuple[Select, dict[str, Any]] | None = None) -> tuple[int, list[Row]]:
-    """Insert ``entry`` (not in any session, its ``case_id``, ``at`` and ``data`` set) as the
-    newest row of its case; returns its id, and the rows of ``read_with`` (a SELECT and its
-    parameters; a parameter named as a column of the row must have the row's value). The
-    caller's transaction has just UPDATEd the case's row (cases/service.py, a transition),
-    which holds the lock that :func:`_stored_tail` would otherwise take, and has flushed the
-    session, so no row of the case is pending.
+@dataclass(frozen=True)
+class Follow:
+    """What else a transition writes, as an INSERT … SELECT that PostgreSQL runs in the
+    history row's statement (e.g. its notifications, notifications/service.py):
+    ``build(appended)`` makes it from the CTE of the new row (its column ``appended_id``);
+    built once per ``build`` (keep it a module-level function). ``params`` are its values;
+    one named as another part of the statement's must have the same value."""
+    build: Callable[[CTE], Any]
+    params: dict[str, Any]
 
-    On PostgreSQL this is one statement (issue 14): the INSERT reads the newest hash itself
-    and hashes ``prev_hash`` followed by the row's canonical content (made here, by
-    :func:`canonical_content`) with the database's ``sha256``, the same digest as
-    :func:`chain_hash`; ``read_with`` is read by the same statement. Its snapshot is taken
-    after the UPDATE got the row's lock, so it sees every row another transaction appended
-    before. Elsewhere: the SELECT of the newest hash, the INSERT, then ``read_with``."""
-    statement, params = read_with if read_with is not None else (None, {})
+
+@dataclass(frozen=True)
+class Appended:
+    id: int
+    followed: bool  # the Follow was written by the same statement
+
+
+def append(connection: Connection, entry: CaseEvent, move: tuple[Any, dict[str, Any]],
+           follow: Follow | None = None) -> Appended | None:
+    """Write a transition: ``move`` (the case's UPDATE, which checks its version, and its
+    parameters), then ``entry`` (not in any session; its ``case_id``, ``at`` and ``data``
+    set) as the newest row of its case, and ``follow``. None, with nothing written, when the
+    UPDATE found the case changed since it was read. The caller has flushed the session, so
+    no row of the case is pending.
+
+    On PostgreSQL this is one statement (issue 14): WITH moved AS (the UPDATE), appended AS
+    (INSERT … SELECT that reads the newest hash and hashes ``prev_hash`` followed by the
+    row's canonical content, made here by :func:`canonical_content`, with the database's
+    ``sha256``: the digest of :func:`chain_hash`), followed AS (``follow``). One statement
+    has one snapshot, taken before the UPDATE waited for the case's lock: a row another
+    transaction appended meanwhile would not be seen. Such a writer counts up the case's
+    ``history_seq`` (:func:`_lock_case`), so the INSERT runs only when the count the UPDATE
+    met is the one the snapshot saw; otherwise the row is appended by the two steps below,
+    with the lock held (``followed`` is False: the caller writes what ``follow`` would
+    have). Elsewhere: the UPDATE, the SELECT of the newest hash, the INSERT."""
+    statement, params = move
     content = {key: getattr(entry, key) for key in _CONTENT}
-    if any(params[key] != content[key] for key in params.keys() & content.keys()):
-        raise ValueError("read_with's parameters differ from the row's columns")
     if connection.dialect.name == "postgresql":
-        result = connection.execute(_append_linked(statement), {
-            **params, **content, "genesis": GENESIS, "content": canonical_content(**content)})
-        rows = result.all()
-        entry.prev_hash, entry.hash = rows[0].appended_prev_hash, rows[0].appended_hash
-        return rows[0].appended_id, ([] if statement is None else
-                                     [row for row in rows if row.read_with])
+        values = {**content, "genesis": GENESIS, "content": canonical_content(**content)}
+        for more in (params, follow.params if follow is not None else {}):
+            if any(values[key] != more[key] for key in values.keys() & more.keys()):
+                raise ValueError("a parameter of the transition's statement has two values")
+            values.update(more)
+        if _CASE_COLUMNS & values.keys():  # SQLAlchemy would add them to the UPDATE's SET
+            raise ValueError(f"parameters named as columns of cases: "
+                             f"{sorted(_CASE_COLUMNS & values.keys())}")
+        row = connection.execute(
+            _transition_statement(statement, follow.build if follow else None), values).one()
+        if not row.moved:
+            return None
+        if row.appended_id is not None:
+            entry.prev_hash, entry.hash = row.appended_prev_hash, row.appended_hash
+            return Appended(row.appended_id, follow is not None)
+    elif connection.execute(statement, params).rowcount != 1:
+        return None
     link(entry, _stored_tail(connection, entry.case_id, locked=True))
     row = {key: getattr(entry, key) for key in _APPENDED}
-    entry_id = connection.execute(_APPEND, row).scalar_one()
-    return entry_id, [] if statement is None else list(connection.execute(statement, params))
+    return Appended(connection.execute(_APPEND, row).scalar_one(), False)
 
 
-@lru_cache(maxsize=16)
-def _append_linked(read_with: Select | None) -> Any:
-    """INSERT INTO case_history (…, prev_hash, hash) SELECT …, tail, encode(sha256(
-    convert_to(tail || :content, 'UTF8')), 'hex') FROM (the newest hash, or the genesis)
-    RETURNING id, prev_hash, hash: PostgreSQL's own functions (sha256 since version 11).
-    With ``read_with``: WITH appended AS (that INSERT) SELECT appended.*, true, read_with.*
-    FROM appended LEFT JOIN (read_with) ON true, so its rows come back with the new row's id
-    (``read_with`` is true in its rows; one row with it NULL when it found none)."""
+@lru_cache(maxsize=64)
+def _transition_statement(move: Any, follow: Callable[[CTE], Any] | None) -> Any:
+    """WITH moved AS (``move`` RETURNING history_seq), appended AS (INSERT INTO case_history
+    (…, prev_hash, hash) SELECT …, tail, encode(sha256(convert_to(tail || :content, 'UTF8')),
+    'hex') FROM moved, (the newest hash, or the genesis) WHERE moved's history_seq is the
+    snapshot's RETURNING id, prev_hash, hash)[, followed AS (``follow(appended)``)] SELECT
+    the rows moved, the new row (NULLs when none)[, the rows followed]: PostgreSQL's own
+    functions (sha256 since version 11)."""
     columns = _HISTORY.c
+    moved = move.returning(_CASES.c.history_seq.label("seq")).cte("moved")
+    seen = (select(_CASES.c.history_seq).where(_CASES.c.id == bindparam("case_id"))
+            .correlate(None).scalar_subquery())
     tail = select(func.coalesce(_TAIL.scalar_subquery(), bindparam("genesis", type_=String))
                   .label("prev")).subquery("tail")
     digest = func.encode(func.sha256(func.convert_to(
@@ -206,15 +239,21 @@ def _append_linked(read_with: Select | None) -> Any:
     values = [bindparam(key, type_=columns[key].type) for key in _CONTENT]
     appended = (insert(_HISTORY)
                 .from_select([*_CONTENT, "prev_hash", "hash"],
-                             select(*values, tail.c.prev, digest))
+                             select(*values, tail.c.prev, digest)
+                             .select_from(moved.join(tail, true()))
+                             .where(moved.c.seq == seen))
                 .returning(columns.id.label("appended_id"),
                            columns.prev_hash.label("appended_prev_hash"),
-                           columns.hash.label("appended_hash")))
-    if read_with is None:
-        return appended
-    written = appended.cte("appended")
-    read = read_with.add_columns(true().label("read_with")).subquery("read_with")
-    return select(written, read).select_from(written.outerjoin(read, true()))
+                           columns.hash.label("appended_hash"))
+                .cte("appended"))
+    parts = [select(func.count()).select_from(moved).scalar_subquery().label("moved"),
+             appended.c.appended_id, appended.c.appended_prev_hash, appended.c.appended_hash]
+    if follow is not None:
+        followed = follow(appended).cte("followed")
+        parts.append(select(func.count()).select_from(followed).scalar_subquery()
+                     .label("followed"))
+    one = select(literal_column("1").label("one")).subquery("one")
+    return select(*parts).select_from(one.outerjoin(appended, true()))
 
 
 def _stored_tail(connection: Connection, case_id: int, locked: bool = False) -> str:
@@ -229,18 +268,24 @@ def _stored_tail(connection: Connection, case_id: int, locked: bool = False) -> 
 
 # The newest row of one case, through the index on (case_id, id) (migration 0023; with an
 # index on case_id alone PostgreSQL walked the primary key backwards from the newest row of
-# all cases until it met one of this case: tens of thousands of rows, milliseconds).
+# all cases until it met one of this case: tens of thousands of rows, milliseconds). LIMIT 1
+# is written into the statement, not passed as a parameter: with a parameter PostgreSQL
+# cannot cost a generic plan of the prepared statement and plans it again on every run
+# (issue 14: a third of a transition's INSERT … SELECT was planning).
 _TAIL = (select(CaseEvent.hash).where(CaseEvent.case_id == bindparam("case_id"))
-         .order_by(CaseEvent.id.desc()).limit(1))
+         .order_by(CaseEvent.id.desc()).limit(literal_column("1")))
 
 
 def _lock_case(connection: Connection, case_id: int) -> None:
-    if connection.dialect.name == "sqlite":
-        # No row locks in SQLite: a write takes the database's write lock, which every other
-        # writer then waits for until this transaction ends. The write changes nothing.
-        connection.execute(text("UPDATE cases SET id = id WHERE id = :id"), {"id": case_id})
-    else:
-        connection.execute(select(Case.id).where(Case.id == case_id).with_for_update())
+    """Take the case's lock by counting up its ``history_seq``: the row's lock in PostgreSQL
+    (and the count tells a transition's one statement that a row was appended after its
+    snapshot, :func:`append`), the database's write lock in SQLite, which every other
+    writer then waits for until this transaction ends."""
+    connection.execute(_COUNT_APPEND, {"case_id": case_id})
+
+
+_COUNT_APPEND = (update(_CASES).where(_CASES.c.id == bindparam("case_id"))
+                 .values(history_seq=_CASES.c.history_seq + 1))
 
 
 # ---------------------------------------------------------------- verifying

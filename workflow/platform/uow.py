@@ -31,8 +31,7 @@ from typing import Any, Callable, Iterator, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, insert, inspect, update
-from sqlalchemy.engine import Row
+from sqlalchemy import bindparam, insert, inspect, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -219,34 +218,39 @@ def _move(columns: tuple[str, ...]) -> Any:
 def record_transition(case: Case, values: dict[str, Any], event: str, from_state: str | None,
                       actor: User | None, now: datetime, comment: str | None = None,
                       data: dict | None = None,
-                      read_with: tuple[Select, dict[str, Any]] | None = None
-                      ) -> tuple[CaseEvent, list[Row]]:
+                      follow: Callable[[CaseEvent], audit.Follow | None] | None = None
+                      ) -> tuple[CaseEvent, bool]:
     """Write a transition of ``case``: its new column ``values`` (with ``state``) by one UPDATE
     that also checks and counts up its version, and its history row by one INSERT linked into
     its hash chain (platform/audit.py ``append``). What :func:`record` and the ORM's flush
     would do, without the flush's bookkeeping (issue 14: firing an event spent more time in
     the flush than in the database). The case object carries the new values as if loaded; a
-    case changed since it was read raises :class:`Conflict`. Returns the history row, and the
-    rows of ``read_with`` (a SELECT and its parameters), which PostgreSQL reads in the same
-    statement as the INSERT (``audit.append``; e.g. the people to notify)."""
+    case changed since it was read raises :class:`Conflict`. ``follow(entry)``: what else to
+    write with the row (``audit.Follow``, e.g. the notifications), which PostgreSQL writes in
+    the same statement. Returns the history row, and whether the follow was written (if
+    not, the caller writes it)."""
     session = db.session
     session.flush()  # what the unit changed before is written first
     connection = session.connection()
     version = case.version
-    moved = connection.execute(_move(tuple(values)), {
-        "case_id": case.id, "read_version": version,
-        **{f"new_{name}": value for name, value in values.items()}})
-    if moved.rowcount != 1:
+    entry = CaseEvent(case_id=case.id, event=event, from_state=from_state,
+                      to_state=values["state"], actor_id=actor.id if actor else None, at=now,
+                      comment=comment, data=data or {})
+    appended = audit.append(
+        connection, entry,
+        (_move(tuple(values)), {"case_id": case.id, "read_version": version,
+                                **{f"new_{name}": value for name, value in values.items()}}),
+        # Only PostgreSQL writes the follow with the row: elsewhere the caller writes it.
+        follow(entry) if follow is not None and connection.dialect.name == "postgresql"
+        else None)
+    if appended is None:
         raise Conflict()
     for key, value in values.items():
         set_committed_value(case, key, value)
     set_committed_value(case, "version", version + 1)
     if "merged_into_id" in values:  # the relationship follows its new foreign key
         session.expire(case, ["merged_into"])
-    entry = CaseEvent(case_id=case.id, event=event, from_state=from_state,
-                      to_state=values["state"], actor_id=actor.id if actor else None, at=now,
-                      comment=comment, data=data or {})
-    entry.id, read = audit.append(connection, entry, read_with)
+    entry.id = appended.id
     make_transient_to_detached(entry)
     session.add(entry)  # persistent, as if loaded: nothing for the flush to do
     set_committed_value(entry, "case", case)
@@ -254,7 +258,7 @@ def record_transition(case: Case, values: dict[str, Any], event: str, from_state
     loaded = case.__dict__.get("history")  # the collection, if this session has read it
     if loaded is not None:
         set_committed_value(case, "history", [*loaded, entry])
-    return _recorded(entry), read
+    return _recorded(entry), appended.followed
 
 
 # Called with each history row :func:`record` adds, before it returns: what a listener writes
