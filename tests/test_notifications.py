@@ -343,10 +343,11 @@ SETTINGS_MATRIX = [
 
 
 def test_a_transition_tells_the_same_people_the_same_way_on_every_database(ctx):
-    """PostgreSQL writes a transition's notifications in its statement, choosing whom to tell
-    and how to email them in SQL (notifications.transition_follow); elsewhere case_changed
-    does it in Python. For followers with every kind of setting, the rows written must be
-    the rows case_changed would write, column by column."""
+    """A transition's notifications are written by INSERT … SELECT with its history row,
+    choosing whom to tell and how to email them in SQL (notifications.transition_follow;
+    PostgreSQL's own functions); case_changed does it in Python (a merge, another database).
+    For followers with every kind of setting, the rows written must be the rows
+    case_changed would write, column by column."""
     from workflow.models import CaseFollower, NotificationSettings
     from workflow.platform import uow
 
@@ -392,16 +393,14 @@ def test_a_transition_tells_the_same_people_the_same_way_on_every_database(ctx):
 @pytest.mark.parametrize("enabled", [True, False])
 @pytest.mark.parametrize("mode", ["immediate", "digest"])
 def test_the_email_choice_in_sql_is_the_one_in_python(ctx, enabled, mode):
-    """notifications._email_mode_column (SQL, PostgreSQL's JSON functions) against
-    email_mode_for (Python) for each person of SETTINGS_MATRIX, both kinds, and the
-    defaults of config/notifications.toml as given."""
+    """notifications._email_mode_column (SQL: PostgreSQL's JSON functions; on SQLite a call
+    of email_mode_for) against email_mode_for for each person of SETTINGS_MATRIX, both
+    kinds, and the defaults of config/notifications.toml as given."""
     from sqlalchemy import literal
 
     from workflow.models import NotificationSettings
     from workflow.platform import uow
 
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("the SQL choice is PostgreSQL's (SQLite chooses in Python)")
     case = case_in("submitted")
     with uow.unit_of_work():
         for name, email, settings, active in SETTINGS_MATRIX:
@@ -418,7 +417,8 @@ def test_the_email_choice_in_sql_is_the_one_in_python(ctx, enabled, mode):
         rows = db.session.execute(
             select(recipient.c.id, recipient.c.email, recipient.c.saved,
                    recipient.c.email_enabled, recipient.c.email_mode, recipient.c.email_kinds,
-                   notifications._email_mode_column(recipient, literal(kind))),
+                   notifications._email_mode_column(recipient, literal(kind),
+                                                    db.engine.dialect.name)),
             {"case_id": case.id, "submitter_id": case.author_id,
              "notice_default_enabled": enabled, "notice_default_mode": mode}).all()
         assert len(rows) == 1 + sum(1 for *_, active in SETTINGS_MATRIX if active)

@@ -19,7 +19,7 @@ from workflow.calc.procurement import load_thresholds
 from workflow.council.service import CONFIG_KEY as PRIORITISATION_KEY
 from workflow.dossier.service import THRESHOLDS_KEY
 from workflow.notifications.service import RULES_KEY, load_rules
-from workflow.platform import audit, read_only
+from workflow.platform import audit, read_only, sqlite_functions
 from workflow.platform.extensions import babel, csrf, db, login_manager
 from workflow.platform.logging_setup import configure_logging, is_unlogged, loggable_path
 from workflow.platform.server_details import exposes_server_details, hide_dev_server_banner
@@ -64,6 +64,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     read_only.init_app(app)  # a request that only read commits: psycopg keeps its prepared plans
     audit.install()  # the case history's hash chain
+    sqlite_functions.init_app()  # what SQLite's statements call in Python
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     _init_login(app)

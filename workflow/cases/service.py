@@ -656,12 +656,13 @@ def _transition(case: Case, event: str, roles: set[str], data: Mapping[str, Any]
             facts.prisbasbelopp_sek)
     if consent:  # an accepted merge proposal: who proposed and who accepted
         data["consent"] = dict(consent)
-    # The people to notify of a new state are told by the history row's statement on
-    # PostgreSQL (notifications.transition_follow), otherwise by case_changed below.
+    # The people to notify of a new state are told with the history row
+    # (notifications.transition_follow), or else by case_changed below.
     entry, notified = record_transition(
         case, moved, event, old_state, actor, now,
         comment=_main_text(process.event(event), values), data=data,
-        follow=lambda entry: notifications.transition_follow(case, entry, now))
+        follow=lambda entry, dialect: notifications.transition_follow(case, entry, now,
+                                                                       dialect))
     if case.merged_into is not None and event == features.MERGE:
         # The other case's history shows what joined it, so the link runs both ways.
         record(case.merged_into, "merged_in", case.merged_into.state, case.merged_into.state,

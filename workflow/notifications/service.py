@@ -7,10 +7,12 @@ emails; web processes only write rows.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
@@ -36,7 +38,7 @@ from sqlalchemy import (
     case as sql_case,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.expression import CTE
+from sqlalchemy.sql.expression import FromClause
 
 from workflow.models import (
     AnonymousSubmission,
@@ -55,6 +57,7 @@ from workflow.notifications.messages import message
 from workflow.platform import uow
 from workflow.platform.audit import Follow
 from workflow.platform.extensions import db
+from workflow.platform.sqlite_functions import sqlite_function
 from workflow.processes.registry import process_of, registry
 from workflow.states import features
 from workflow.states.i18n import N_
@@ -267,18 +270,20 @@ def case_changed(case: Case, entry: CaseEvent, now: datetime) -> int:
     return created
 
 
-def transition_follow(case: Case, entry: CaseEvent, now: datetime) -> Follow | None:
-    """:func:`case_changed`'s notifications as an INSERT … SELECT that the transition's
-    statement runs with its history row (platform/audit.py ``append``, PostgreSQL; issue 14):
-    the same people, kinds, keys, texts and email choices, chosen by the database
-    (:func:`_email_mode_column`). None when the state stays, and for a merge, whose
-    message names the other case (:func:`case_changed` writes those)."""
-    if entry.from_state == entry.to_state or entry.event == features.MERGE:
+def transition_follow(case: Case, entry: CaseEvent, now: datetime,
+                      dialect: str) -> Follow | None:
+    """:func:`case_changed`'s notifications as an INSERT … SELECT that the transition writes
+    with its history row (platform/audit.py ``append``; issue 14): the same people, kinds,
+    keys, texts and email choices, chosen by the database (:func:`_email_mode_column`).
+    None when the state stays, for a merge, whose message names the other case, and on a
+    database other than PostgreSQL and SQLite (:func:`case_changed` writes those)."""
+    build = _NOTIFICATIONS_OF_TRANSITION.get(dialect)
+    if build is None or entry.from_state == entry.to_state or entry.event == features.MERGE:
         return None
     subject, body = _change_message(case, entry)
     subject_text, body_text = messages.stored_texts(subject, body)
     defaults = rules()
-    return Follow(_notifications_of_transition, {
+    return Follow(build, {
         "case_id": case.id, "submitter_id": case.author_id, "actor_id": entry.actor_id,
         "notice_subject": subject_text, "notice_body": body_text,
         "notice_subject_key": subject["key"],
@@ -356,32 +361,46 @@ _RECIPIENTS = (
            | (User.id == bindparam("submitter_id"))))
 
 
-def _email_mode_column(recipient: Any, kind: Any) -> Any:
+def _email_mode_column(recipient: Any, kind: Any, dialect: str) -> Any:
     """:func:`email_mode_for` in SQL, over a row of ``_RECIPIENTS`` (the person's saved
-    settings or, with none saved, the defaults given as parameters). A CASE, so that the
-    JSON functions only see an array."""
+    settings or, with none saved, the defaults given as parameters). PostgreSQL: a CASE
+    (so that the JSON functions only see an array; tests/test_notifications.py checks that
+    it agrees with the Python); SQLite: :func:`email_mode_for` itself."""
+    default_enabled = bindparam("notice_default_enabled", type_=Boolean)
+    default_mode = bindparam("notice_default_mode", type_=String)
+    if dialect == "sqlite":
+        return func.workflow_email_mode(
+            recipient.c.saved, recipient.c.email_enabled, recipient.c.email_mode,
+            recipient.c.email_kinds, recipient.c.email, kind, default_enabled, default_mode)
     saved = recipient.c.saved.is_not(None)
     kinds = recipient.c.email_kinds
-    enabled = sql_case((saved, recipient.c.email_enabled),
-                   else_=bindparam("notice_default_enabled", type_=Boolean))
-    mode = sql_case((saved, recipient.c.email_mode),
-                else_=bindparam("notice_default_mode", type_=String))
+    enabled = sql_case((saved, recipient.c.email_enabled), else_=default_enabled)
+    mode = sql_case((saved, recipient.c.email_mode), else_=default_mode)
     listed = exists(select(literal_column("1"))
                     .select_from(func.json_array_elements_text(kinds).alias("kind"))
                     .where(literal_column("kind.value") == kind))
     every_kind = or_(~saved, kinds.is_(None), func.json_typeof(kinds) != "array")
     kind_wanted = sql_case((every_kind, true()), (func.json_array_length(kinds) == 0, true()),
-                       else_=listed)
+                           else_=listed)
     wanted = and_(enabled, recipient.c.email.is_not(None), recipient.c.email != "")
     return sql_case((and_(wanted, kind_wanted), mode), else_=null())
 
 
-def _notifications_of_transition(appended: CTE) -> Any:
+@sqlite_function("workflow_email_mode", 8)
+def _sqlite_email_mode(saved: Any, enabled: Any, mode: str | None, kinds: str | None,
+                       email: str | None, kind: str, default_enabled: Any,
+                       default_mode: str) -> str | None:
+    wishes = (Wishes(bool(enabled), mode or "", json.loads(kinds) if kinds is not None else None)
+              if saved is not None else Wishes(bool(default_enabled), default_mode, list(KINDS)))
+    return email_mode_for(wishes, email, kind)
+
+
+def _notifications_of_transition(dialect: str, appended: FromClause) -> Any:
     """INSERT INTO notifications … SELECT one row per person ``_RECIPIENTS`` names but the
     actor, keyed by the new history row (``appended``), as :func:`case_changed` would."""
     recipient = _RECIPIENTS.subquery("recipient")
     kind = sql_case((recipient.c.id == bindparam("submitter_id"), literal("status")),
-                else_=literal("followed"))
+                    else_=literal("followed"))
     columns = Notification.__table__.c
     key = (literal("event:") + cast(appended.c.appended_id, String) + literal(":user:")
            + cast(recipient.c.id, String))
@@ -392,14 +411,19 @@ def _notifications_of_transition(appended: CTE) -> Any:
                    bindparam("notice_subject_params", type_=columns.subject_params.type),
                    bindparam("notice_body_parts", type_=columns.body_parts.type),
                    bindparam("notice_at", type_=columns.created_at.type),
-                   _email_mode_column(recipient, kind))
+                   _email_mode_column(recipient, kind, dialect))
             .select_from(appended.join(recipient, true()))
             .where(recipient.c.id.is_distinct_from(bindparam("actor_id"))))
-    return (uow.insert_ignoring_conflicts(Notification.__table__, "postgresql",
+    return (uow.insert_ignoring_conflicts(Notification.__table__, dialect,
                                           index_elements=[columns.key])
             .from_select(["key", "user_id", "case_id", "kind", "subject", "body", "subject_key",
                           "subject_params", "body_parts", "created_at", "email_mode"], rows)
             .returning(columns.id))
+
+
+# One builder per database (built once: platform/audit.py caches the statements by it).
+_NOTIFICATIONS_OF_TRANSITION = {dialect: partial(_notifications_of_transition, dialect)
+                                for dialect in ("postgresql", "sqlite")}
 
 
 def _recipients(case: Case) -> dict[int, tuple[Recipient, str, Wishes]]:

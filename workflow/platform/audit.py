@@ -32,6 +32,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 from sqlalchemy import (
+    Integer,
     String,
     Text,
     bindparam,
@@ -45,9 +46,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper, Session, object_session
-from sqlalchemy.sql.expression import CTE
+from sqlalchemy.sql.expression import FromClause
 
 from workflow.models import Case, CaseEvent, utcnow
+from workflow.platform.sqlite_functions import sqlite_function
 
 GENESIS = "0" * 64
 # Per flush: the newest hash of each case whose rows this flush inserts, so that several
@@ -161,19 +163,19 @@ _CONTENT = ("case_id", "event", "from_state", "to_state", "actor_id", "at", "com
 
 @dataclass(frozen=True)
 class Follow:
-    """What else a transition writes, as an INSERT … SELECT that PostgreSQL runs in the
-    history row's statement (e.g. its notifications, notifications/service.py):
-    ``build(appended)`` makes it from the CTE of the new row (its column ``appended_id``);
-    built once per ``build`` (keep it a module-level function). ``params`` are its values;
-    one named as another part of the statement's must have the same value."""
-    build: Callable[[CTE], Any]
+    """What else a transition writes, as an INSERT … SELECT in the same round as its history
+    row (e.g. its notifications, notifications/service.py): ``build(appended)`` makes it
+    from a FROM clause with the new row's ``appended_id``; built once per ``build`` (keep
+    it a module-level object). ``params`` are its values; one named as another part of the
+    statement's must have the same value."""
+    build: Callable[[FromClause], Any]
     params: dict[str, Any]
 
 
 @dataclass(frozen=True)
 class Appended:
     id: int
-    followed: bool  # the Follow was written by the same statement
+    followed: bool  # the Follow was written with the row
 
 
 def append(connection: Connection, entry: CaseEvent, move: tuple[Any, dict[str, Any]],
@@ -184,24 +186,30 @@ def append(connection: Connection, entry: CaseEvent, move: tuple[Any, dict[str, 
     UPDATE found the case changed since it was read. The caller has flushed the session, so
     no row of the case is pending.
 
-    On PostgreSQL this is one statement (issue 14): WITH moved AS (the UPDATE), appended AS
-    (INSERT … SELECT that reads the newest hash and hashes ``prev_hash`` followed by the
-    row's canonical content, made here by :func:`canonical_content`, with the database's
-    ``sha256``: the digest of :func:`chain_hash`), followed AS (``follow``). One statement
-    has one snapshot, taken before the UPDATE waited for the case's lock: a row another
-    transaction appended meanwhile would not be seen. Such a writer counts up the case's
-    ``history_seq`` (:func:`_lock_case`), so the INSERT runs only when the count the UPDATE
-    met is the one the snapshot saw; otherwise the row is appended by the two steps below,
-    with the lock held (``followed`` is False: the caller writes what ``follow`` would
-    have). Elsewhere: the UPDATE, the SELECT of the newest hash, the INSERT."""
+    The row is written by INSERT … SELECT that reads the newest hash itself and hashes
+    ``prev_hash`` followed by the row's canonical content (made here, by
+    :func:`canonical_content`) in the database: PostgreSQL's ``sha256``, the digest of
+    :func:`chain_hash` (tests/test_audit_chain.py checks that they agree), or on SQLite
+    :func:`chain_hash` itself (platform/sqlite_functions.py).
+
+    On PostgreSQL all of it is one statement (issue 14): WITH moved AS (the UPDATE),
+    appended AS (the INSERT), followed AS (``follow``). One statement has one snapshot,
+    taken before the UPDATE waited for the case's lock: a row another transaction appended
+    meanwhile would not be seen. Such a writer counts up the case's ``history_seq``
+    (:func:`_lock_case`), so the INSERT runs only when the count the UPDATE met is the one
+    the snapshot saw; otherwise the row is appended by two steps, the SELECT of the newest
+    hash and the INSERT, with the lock held (``followed`` is False: the caller writes what
+    ``follow`` would have). SQLite: the UPDATE (which takes the database's write lock), the
+    INSERT, ``follow``."""
     statement, params = move
     content = {key: getattr(entry, key) for key in _CONTENT}
-    if connection.dialect.name == "postgresql":
-        values = {**content, "genesis": GENESIS, "content": canonical_content(**content)}
-        for more in (params, follow.params if follow is not None else {}):
-            if any(values[key] != more[key] for key in values.keys() & more.keys()):
-                raise ValueError("a parameter of the transition's statement has two values")
-            values.update(more)
+    values = {**content, "genesis": GENESIS, "content": canonical_content(**content)}
+    dialect = connection.dialect.name
+    for more in (params, follow.params if follow is not None else {}):
+        if any(values[key] != more[key] for key in values.keys() & more.keys()):
+            raise ValueError("a parameter of the transition's statement has two values")
+        values.update(more)
+    if dialect == "postgresql":
         if _CASE_COLUMNS & values.keys():  # SQLAlchemy would add them to the UPDATE's SET
             raise ValueError(f"parameters named as columns of cases: "
                              f"{sorted(_CASE_COLUMNS & values.keys())}")
@@ -214,38 +222,72 @@ def append(connection: Connection, entry: CaseEvent, move: tuple[Any, dict[str, 
             return Appended(row.appended_id, follow is not None)
     elif connection.execute(statement, params).rowcount != 1:
         return None
+    elif dialect == "sqlite":
+        row = connection.execute(_sqlite_append(), values).one()
+        entry.prev_hash, entry.hash = row.appended_prev_hash, row.appended_hash
+        if follow is not None:  # with the row's parameters, as in PostgreSQL's statement
+            connection.execute(_following(follow.build),
+                               {**values, "appended_id": row.appended_id})
+        return Appended(row.appended_id, follow is not None)
     link(entry, _stored_tail(connection, entry.case_id, locked=True))
     row = {key: getattr(entry, key) for key in _APPENDED}
     return Appended(connection.execute(_APPEND, row).scalar_one(), False)
 
 
-@lru_cache(maxsize=64)
-def _transition_statement(move: Any, follow: Callable[[CTE], Any] | None) -> Any:
-    """WITH moved AS (``move`` RETURNING history_seq), appended AS (INSERT INTO case_history
-    (…, prev_hash, hash) SELECT …, tail, encode(sha256(convert_to(tail || :content, 'UTF8')),
-    'hex') FROM moved, (the newest hash, or the genesis) WHERE moved's history_seq is the
-    snapshot's RETURNING id, prev_hash, hash)[, followed AS (``follow(appended)``)] SELECT
-    the rows moved, the new row (NULLs when none)[, the rows followed]: PostgreSQL's own
-    functions (sha256 since version 11)."""
+def _linked_insert(digest: Callable[[Any, Any], Any], select_from: Any = None,
+                   where: Any = None) -> Any:
+    """INSERT INTO case_history (…, prev_hash, hash) SELECT …, tail, digest(tail, :content)
+    FROM [select_from,] (the newest hash, or the genesis) AS tail [WHERE where] RETURNING
+    id, prev_hash, hash (as appended_id, appended_prev_hash, appended_hash)."""
     columns = _HISTORY.c
+    tail = select(func.coalesce(_TAIL.scalar_subquery(), bindparam("genesis", type_=String))
+                  .label("prev")).subquery("tail")
+    values = [bindparam(key, type_=columns[key].type) for key in _CONTENT]
+    rows = select(*values, tail.c.prev, digest(tail.c.prev, bindparam("content", type_=Text)))
+    rows = rows.select_from(select_from.join(tail, true()) if select_from is not None else tail)
+    if where is not None:
+        rows = rows.where(where)
+    return (insert(_HISTORY)
+            .from_select([*_CONTENT, "prev_hash", "hash"], rows)
+            .returning(columns.id.label("appended_id"),
+                       columns.prev_hash.label("appended_prev_hash"),
+                       columns.hash.label("appended_hash")))
+
+
+def _sha256_hex(prev: Any, content: Any) -> Any:
+    """PostgreSQL's digest of :func:`chain_hash` (sha256 since version 11)."""
+    return func.encode(func.sha256(func.convert_to(prev.concat(content),
+                                                   literal_column("'UTF8'"))),
+                       literal_column("'hex'"))
+
+
+@sqlite_function("workflow_chain_hash", 2)
+def _sqlite_chain_hash(prev: str, content: str) -> str:
+    return chain_hash(prev, content)
+
+
+@lru_cache(maxsize=1)
+def _sqlite_append() -> Any:
+    return _linked_insert(lambda prev, content: func.workflow_chain_hash(prev, content))
+
+
+@lru_cache(maxsize=16)
+def _following(build: Callable[[FromClause], Any]) -> Any:
+    """``build`` from the new row's id, given as the parameter ``appended_id``."""
+    return build(select(bindparam("appended_id", type_=Integer).label("appended_id"))
+                 .subquery("appended"))
+
+
+@lru_cache(maxsize=64)
+def _transition_statement(move: Any, follow: Callable[[FromClause], Any] | None) -> Any:
+    """WITH moved AS (``move`` RETURNING history_seq), appended AS (the INSERT of
+    :func:`_linked_insert` FROM moved, WHERE moved's history_seq is the snapshot's)[,
+    followed AS (``follow(appended)``)] SELECT the rows moved, the new row (NULLs when
+    none)[, the rows followed]."""
     moved = move.returning(_CASES.c.history_seq.label("seq")).cte("moved")
     seen = (select(_CASES.c.history_seq).where(_CASES.c.id == bindparam("case_id"))
             .correlate(None).scalar_subquery())
-    tail = select(func.coalesce(_TAIL.scalar_subquery(), bindparam("genesis", type_=String))
-                  .label("prev")).subquery("tail")
-    digest = func.encode(func.sha256(func.convert_to(
-        tail.c.prev.concat(bindparam("content", type_=Text)), literal_column("'UTF8'"))),
-        literal_column("'hex'"))
-    values = [bindparam(key, type_=columns[key].type) for key in _CONTENT]
-    appended = (insert(_HISTORY)
-                .from_select([*_CONTENT, "prev_hash", "hash"],
-                             select(*values, tail.c.prev, digest)
-                             .select_from(moved.join(tail, true()))
-                             .where(moved.c.seq == seen))
-                .returning(columns.id.label("appended_id"),
-                           columns.prev_hash.label("appended_prev_hash"),
-                           columns.hash.label("appended_hash"))
-                .cte("appended"))
+    appended = _linked_insert(_sha256_hex, moved, moved.c.seq == seen).cte("appended")
     parts = [select(func.count()).select_from(moved).scalar_subquery().label("moved"),
              appended.c.appended_id, appended.c.appended_prev_hash, appended.c.appended_hash]
     if follow is not None:

@@ -218,7 +218,7 @@ def _move(columns: tuple[str, ...]) -> Any:
 def record_transition(case: Case, values: dict[str, Any], event: str, from_state: str | None,
                       actor: User | None, now: datetime, comment: str | None = None,
                       data: dict | None = None,
-                      follow: Callable[[CaseEvent], audit.Follow | None] | None = None
+                      follow: Callable[[CaseEvent, str], audit.Follow | None] | None = None
                       ) -> tuple[CaseEvent, bool]:
     """Write a transition of ``case``: its new column ``values`` (with ``state``) by one UPDATE
     that also checks and counts up its version, and its history row by one INSERT linked into
@@ -240,9 +240,7 @@ def record_transition(case: Case, values: dict[str, Any], event: str, from_state
         connection, entry,
         (_move(tuple(values)), {"case_id": case.id, "read_version": version,
                                 **{f"new_{name}": value for name, value in values.items()}}),
-        # Only PostgreSQL writes the follow with the row: elsewhere the caller writes it.
-        follow(entry) if follow is not None and connection.dialect.name == "postgresql"
-        else None)
+        follow(entry, connection.dialect.name) if follow is not None else None)
     if appended is None:
         raise Conflict()
     for key, value in values.items():
