@@ -406,6 +406,11 @@ def test_the_api_previews_refuses_and_loads(app, api):
 
     refused = api.post("/api/v1/admin/processes?base_version=7", data=V2, headers=headers)
     assert refused.status_code == 409
+    for odd in ("²", "١", "x", "99999999999999"):  # "²".isdigit() is true, int("²") fails
+        malformed = api.post(f"/api/v1/admin/processes?base_version={odd}", data=V2,
+                             headers=headers)
+        assert malformed.status_code == 422, odd
+        assert "versionsnummer" in malformed.get_json()["fields"]["base_version"][0]
     loaded = api.post("/api/v1/admin/processes?filename=v2.yaml&base_version=1", data=V2,
                       headers=headers)
     assert loaded.status_code == 201

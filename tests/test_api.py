@@ -182,6 +182,9 @@ def test_list_filters_and_pages(api, unit_id, app):
     assert api.get("/api/v1/cases?state=nope", headers=staff).status_code == 422
     assert api.get("/api/v1/cases?page=-1", headers=staff).status_code == 422
     assert api.get("/api/v1/cases?page=0", headers=staff).status_code == 422
+    for odd in ("²", "١", "2²"):  # "²".isdigit() is true, int("²") fails
+        assert api.get(f"/api/v1/cases?page={odd}", headers=staff).status_code == 422
+        assert api.get(f"/api/v1/cases?unit_id={odd}", headers=staff).status_code == 422
     rad = api.get("/api/v1/cases", headers=api.token("rad")).get_json()
     assert [c["id"] for c in rad["items"]] == [ids[0]]  # drafts stay with their author
 

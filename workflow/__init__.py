@@ -127,7 +127,7 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
+        if not (user_id.isascii() and user_id.isdigit()):
             return None
         # Every logged-in page reads the roles (menu, access checks): load them in the same
         # statement as the user, and the registry's check for new process versions with them.

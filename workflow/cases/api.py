@@ -24,6 +24,7 @@ from workflow.platform.api import authenticate, json_body
 from workflow.platform.errors import ValidationFailed, translate
 from workflow.platform.extensions import csrf
 from workflow.platform.i18n import localized
+from workflow.platform.validation import as_id
 from workflow.processes.registry import current_process, process_of
 from workflow.states.i18n import N_
 from workflow.states.roles import ROLE_LABELS
@@ -412,9 +413,10 @@ def _positive_int_arg(name: str) -> int | None:
     raw = request.args.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isdigit() or not 0 < int(raw) < 2**31:
+    value = as_id(raw)  # ASCII digits, 0 < value < 2**31 ("²".isdigit() is true)
+    if value is None:
         raise ValidationFailed({name: N_("Ange ett positivt heltal.")})
-    return int(raw)
+    return value
 
 
 def _case_summary(case: Case) -> dict[str, Any]:

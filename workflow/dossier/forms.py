@@ -355,7 +355,7 @@ def attach_errors(form: FlaskForm, field_errors: Mapping[str, list[str]],
 def _field_at(form, parts: list[str], benefit_index: list[int] | None):
     node: Any = form
     for position, part in enumerate(parts):
-        if part.isdigit():
+        if part.isascii() and part.isdigit():
             index = int(part)
             if position == 1 and parts[0] == "benefits" and benefit_index is not None:
                 index = benefit_index[index] if index < len(benefit_index) else -1

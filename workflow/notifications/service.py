@@ -390,7 +390,8 @@ def _email_mode_column(recipient: Any, kind: Any, dialect: str) -> Any:
 def _sqlite_email_mode(saved: Any, enabled: Any, mode: str | None, kinds: str | None,
                        email: str | None, kind: str, default_enabled: Any,
                        default_mode: str) -> str | None:
-    wishes = (Wishes(bool(enabled), mode or "", json.loads(kinds) if kinds is not None else None)
+    """:func:`email_mode_for` for SQLite's statements (``kinds`` as stored: JSON text)."""
+    wishes = (Wishes(bool(enabled), mode, json.loads(kinds) if kinds is not None else None)
               if saved is not None else Wishes(bool(default_enabled), default_mode, list(KINDS)))
     return email_mode_for(wishes, email, kind)
 

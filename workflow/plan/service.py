@@ -257,7 +257,7 @@ def find_case(user: User, number: Any) -> Case:
     text = str(number if number is not None else "").strip()
     if not text:
         raise ValidationFailed({"case_id": N_("Ange ärendets nummer.")})
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise ValidationFailed({"case_id": N_("Ange ärendets nummer med siffror, t.ex. 12.")})
     try:
         return cases.get_case(user, text)

@@ -10,11 +10,12 @@ link of the row after it. ``flask --app workflow audit-verify`` walks every chai
 The row's content is made canonical in exactly one place, :func:`canonical_content`, and
 hashed by :func:`link` for every CaseEvent the ORM inserts (:func:`_link_into_chain`, a mapper
 listener the app factory installs, :func:`install`), so no writer can forget it. The row of a
-transition, which cases/service.py writes with one UPDATE and one INSERT of its own instead of
-the ORM's flush (:func:`append`, issue 14), is hashed by :func:`link` on SQLite and by the
-INSERT itself on PostgreSQL (its ``sha256`` over the same bytes: the newest hash, then the
-canonical content made here; tests/test_audit_chain.py checks the two agree, Swedish letters
-and emoji included). Any other INSERT that bypasses the ORM fails on the NOT NULL columns.
+transition, which cases/service.py writes with an UPDATE and an INSERT … SELECT of its own
+instead of the ORM's flush (:func:`append`, issue 14), is hashed by that INSERT: on SQLite by
+:func:`chain_hash` itself (an SQL function, platform/sqlite_functions.py), on PostgreSQL by
+its ``sha256`` over the same bytes (the newest hash, then the canonical content made here;
+tests/test_audit_chain.py checks the two agree, Swedish letters and emoji included). Any
+other INSERT that bypasses the ORM fails on the NOT NULL columns.
 Rows refer to their actor by id only, so erasing a person's data (workflow/ops/gdpr.py)
 leaves every chain intact.
 

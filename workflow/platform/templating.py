@@ -221,8 +221,9 @@ def field_label(name: str) -> str:
     if name in CASE_FIELD_LABELS:
         return gettext(CASE_FIELD_LABELS[name])
     parts = name.split(".")
-    label = _dossier_label(parts[-1]) if not parts[-1].isdigit() else _dossier_label(parts[-2])
-    if parts[0] == "benefits" and len(parts) > 1 and parts[1].isdigit():
+    label = (_dossier_label(parts[-2]) if parts[-1].isascii() and parts[-1].isdigit()
+             else _dossier_label(parts[-1]))
+    if parts[0] == "benefits" and len(parts) > 1 and parts[1].isascii() and parts[1].isdigit():
         return gettext("Nytta %(n)s: %(field)s", n=int(parts[1]) + 1, field=label)
     return label
 

@@ -11,6 +11,7 @@ from flask import current_app, jsonify, request, url_for
 
 from workflow.admin.support import api_admin, api_blueprint
 from workflow.platform.errors import ValidationFailed
+from workflow.platform.validation import as_id
 from workflow.processes import admin as process_admin
 from workflow.processes import schemas
 from workflow.states.i18n import N_
@@ -86,9 +87,10 @@ def _base_version() -> dict[str, Any]:
         return {}
     if raw in ("", "none"):
         return {"base_version": None}
-    if not raw.isdigit():
+    version = as_id(raw)  # ASCII digits only: "²".isdigit() is true, int("²") fails
+    if version is None:
         raise ValidationFailed({"base_version": N_("Ange ett versionsnummer, eller none.")})
-    return {"base_version": int(raw)}
+    return {"base_version": version}
 
 
 def _rejected(rejected: process_admin.DefinitionRejected):
