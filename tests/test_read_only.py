@@ -83,6 +83,29 @@ def test_a_statement_stays_prepared_from_one_request_to_the_next(postgres_uri):
             db.engine.dispose()
 
 
+def test_a_worker_takes_the_connection_it_gave_back_last(postgres_uri):
+    """The pool hands out the connection returned last (pool_use_lifo on PostgreSQL), so a
+    worker's next request finds its own prepared statements instead of taking each idle
+    connection in turn."""
+    from conftest import _settings
+
+    from workflow import create_app
+
+    app = create_app(_settings(postgres_uri))
+    try:
+        with app.app_context():
+            first, second = db.engine.raw_connection(), db.engine.raw_connection()
+            warm = second.dbapi_connection
+            first.close()  # back to the pool first: the one idle longest
+            second.close()
+            again = db.engine.raw_connection()
+            assert again.dbapi_connection is warm
+            again.close()
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
 def test_prepared_statements_can_be_switched_off_for_a_pooler(postgres_uri, monkeypatch):
     """DATABASE_PREPARED_STATEMENTS=0 (PgBouncer in transaction mode before 1.21): psycopg
     prepares nothing, however often a statement runs."""

@@ -91,6 +91,13 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
     if replica:  # the portfolio's reads from a read replica (platform/replica.py)
         settings["SQLALCHEMY_BINDS"] = {"portfolio_replica": normalised_url(replica)}
     settings.update(overrides or {})
+    if str(settings["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        # A worker takes the connection it gave back last, not the one idle longest (issue
+        # 14): its statements are the warm ones. psycopg prepares a statement on its fifth run
+        # on a connection and PostgreSQL may keep a generic plan after five more; taken in
+        # turns, every idle connection of the pool had to get there on its own.
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_use_lifo": True,
+                                                 **settings["SQLALCHEMY_ENGINE_OPTIONS"]}
     if os.environ.get("DATABASE_PREPARED_STATEMENTS", "1") == "0" and str(
             settings["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
         # Behind a pooler that hands each transaction another server session (PgBouncer in
