@@ -61,10 +61,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     require_features(app.extensions[EXTENSION_KEY], app.extensions[RULES_KEY])
     app.extensions[FEATURES_KEY] = configured_features(app.extensions[RULES_KEY])
 
+    sqlite_functions.init_app()  # what SQLite's statements call in Python (before connecting)
     db.init_app(app)
     read_only.init_app(app)  # a request that only read commits: psycopg keeps its prepared plans
     audit.install()  # the case history's hash chain
-    sqlite_functions.init_app()  # what SQLite's statements call in Python
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     _init_login(app)

@@ -251,8 +251,8 @@ def email_mode_for(settings: NotificationSettings | Wishes, email: str | None,
 def case_changed(case: Case, entry: CaseEvent, now: datetime) -> int:
     """Tell the submitter and the followers about a change of state (in the same
     transaction as the change). An anonymous submitter follows through the status link.
-    On PostgreSQL a transition writes these rows with its history row instead
-    (:func:`transition_follow`)."""
+    A transition writes these rows with its history row instead (:func:`transition_follow`);
+    this is for a merge, the row appended by the two-step path, and other databases."""
     if entry.from_state == entry.to_state:
         return 0
     subject, body = _change_message(case, entry)
@@ -362,8 +362,9 @@ _RECIPIENTS = (
 
 
 def _email_mode_column(recipient: Any, kind: Any, dialect: str) -> Any:
-    """:func:`email_mode_for` in SQL, over a row of ``_RECIPIENTS`` (the person's saved
-    settings or, with none saved, the defaults given as parameters). PostgreSQL: a CASE
+    """:func:`email_mode_for` in SQL for the kinds a transition tells ("status",
+    "followed"), over a row of ``_RECIPIENTS`` (the person's saved settings or, with none
+    saved, the defaults given as parameters). PostgreSQL: a CASE
     (so that the JSON functions only see an array; tests/test_notifications.py checks that
     it agrees with the Python); SQLite: :func:`email_mode_for` itself."""
     default_enabled = bindparam("notice_default_enabled", type_=Boolean)
