@@ -342,20 +342,12 @@ SETTINGS_MATRIX = [
 ]
 
 
-def test_a_transition_tells_the_same_people_the_same_way_on_every_database(ctx):
-    """A transition's notifications are written by INSERT … SELECT with its history row,
-    choosing whom to tell and how to email them in SQL (notifications.transition_follow;
-    PostgreSQL's own functions); case_changed does it in Python (a merge, another database).
-    For followers with every kind of setting, the rows written must be the rows
-    case_changed would write, column by column."""
+def followed_by_every_setting(case) -> None:
+    """Make each person of SETTINGS_MATRIX follow ``case`` with their settings and address."""
     from workflow.models import CaseFollower, NotificationSettings
     from workflow.platform import uow
 
-    case = case_in("submitted")
     with uow.unit_of_work():
-        db.session.get(NotificationSettings, user("medarbetare").id) or db.session.add(
-            NotificationSettings(user_id=user("medarbetare").id, email_enabled=True,
-                                 email_mode="digest", email_kinds=["status"]))
         for name, email, settings, active in SETTINGS_MATRIX:
             person = user(name)
             person.email, person.is_active_user = email, active
@@ -364,6 +356,23 @@ def test_a_transition_tells_the_same_people_the_same_way_on_every_database(ctx):
                     user_id=person.id, email_enabled=settings[0], email_mode=settings[1],
                     email_kinds=settings[2]))
             db.session.merge(CaseFollower(case_id=case.id, user_id=person.id))
+
+
+def test_a_transition_tells_the_same_people_the_same_way_on_every_database(ctx):
+    """A transition's notifications are written by INSERT … SELECT with its history row,
+    choosing whom to tell and how to email them in SQL (notifications.transition_follow;
+    PostgreSQL's own functions); case_changed does it in Python (a merge, another database).
+    For followers with every kind of setting, the rows written must be the rows
+    case_changed would write, column by column."""
+    from workflow.models import NotificationSettings
+    from workflow.platform import uow
+
+    case = case_in("submitted")
+    with uow.unit_of_work():  # the submitter: only changes to their own ideas, as a digest
+        db.session.merge(NotificationSettings(user_id=user("medarbetare").id,
+                                              email_enabled=True, email_mode="digest",
+                                              email_kinds=["status"]))
+    followed_by_every_setting(case)
     cases.fire(case, "take_up", user("chef"))
     entry = case.history[-1]
     columns = ("key", "user_id", "case_id", "kind", "subject", "body", "subject_key",
@@ -398,19 +407,8 @@ def test_the_email_choice_in_sql_is_the_one_in_python(ctx, enabled, mode):
     kinds, and the defaults of config/notifications.toml as given."""
     from sqlalchemy import literal
 
-    from workflow.models import NotificationSettings
-    from workflow.platform import uow
-
     case = case_in("submitted")
-    with uow.unit_of_work():
-        for name, email, settings, active in SETTINGS_MATRIX:
-            person = user(name)
-            person.email, person.is_active_user = email, active
-            if settings is not None:
-                db.session.merge(NotificationSettings(
-                    user_id=person.id, email_enabled=settings[0], email_mode=settings[1],
-                    email_kinds=settings[2]))
-            db.session.merge(notifications.CaseFollower(case_id=case.id, user_id=person.id))
+    followed_by_every_setting(case)
     recipient = notifications._RECIPIENTS.subquery("recipient")
     defaults = notifications.Wishes(enabled, mode, list(notifications.KINDS))
     for kind in ("status", "followed"):
