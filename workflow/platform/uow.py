@@ -225,10 +225,10 @@ def record_transition(case: Case, values: dict[str, Any], event: str, from_state
     its hash chain (platform/audit.py ``append``). What :func:`record` and the ORM's flush
     would do, without the flush's bookkeeping (issue 14: firing an event spent more time in
     the flush than in the database). The case object carries the new values as if loaded; a
-    case changed since it was read raises :class:`Conflict`. ``follow(entry)``: what else to
-    write with the row (``audit.Follow``, e.g. the notifications), which PostgreSQL writes in
-    the same statement. Returns the history row, and whether the follow was written (if
-    not, the caller writes it)."""
+    case changed since it was read raises :class:`Conflict`. ``follow(entry, dialect)``: what
+    else to write with the row (``audit.Follow``, e.g. the notifications; None: nothing),
+    written with it, in the same statement on PostgreSQL. Returns the history row, and
+    whether the follow was written (if not, the caller writes it)."""
     session = db.session
     session.flush()  # what the unit changed before is written first
     connection = session.connection()
