@@ -9,7 +9,7 @@ from workflow.models import User
 from workflow.platform import passwords
 from workflow.platform.extensions import db
 
-ARGON2ID = "$argon2id$v=19$m=19456,t=2,p=1$"
+ARGON2ID = "$argon2id$v=19$m=12288,t=3,p=1$"
 
 
 def test_a_new_hash_is_argon2id_with_owasps_parameters_and_a_salt():
@@ -66,6 +66,19 @@ def test_a_login_with_an_old_scrypt_hash_stores_an_argon2id_hash(app, client):
     assert client.post("/login", data={"username": "chef", "password": "demo"}
                        ).status_code == 302
     assert _stored(app, "chef") == upgraded  # a current hash is left as it is
+
+
+def test_a_login_with_the_earlier_19_mib_argon2id_hash_stores_the_current_one(app, client):
+    """Hashes stored before the move to 12 MiB and three passes still log in, once more."""
+    from argon2 import PasswordHasher
+
+    earlier = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1).hash("demo")
+    assert earlier.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    _store(app, "chef", earlier)
+    assert client.post("/login", data={"username": "chef", "password": "demo"}
+                       ).status_code == 302
+    upgraded = _stored(app, "chef")
+    assert upgraded.startswith(ARGON2ID) and passwords.verify_password(upgraded, "demo")
 
 
 def test_a_failed_login_leaves_an_old_hash_alone(app, client):

@@ -33,7 +33,7 @@ def test_passwords_are_stored_hashed(app):
     from helpers import user
     with app.app_context():
         stored = user("chef").password_hash
-        assert "demo" not in stored and stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+        assert "demo" not in stored and stored.startswith("$argon2id$v=19$m=12288,t=3,p=1$")
 
 
 def test_login_redirects_only_within_the_site(client):
