@@ -178,6 +178,52 @@ def _two_direct_awards_of_the_same_kind(other_value):
     return decided.id, other.id, kind
 
 
+def test_an_approval_reads_the_same_kind_awards_with_the_dossier_and_sums_the_same(ctx):
+    """An approval's one statement for the delegation facts and the dossier also brings the
+    other cases' direct awards of the kind and year the dossier stored (LOU 19 kap. 8 §);
+    the check then sums exactly what its own statement would, and reads them itself when the
+    check's year is not the stored one."""
+    from helpers import statements_run
+    from workflow.delegation import service as delegation
+    from workflow.models import Case, Dossier
+
+    decided_id, other_id, kind = _two_direct_awards_of_the_same_kind(100_000)
+    third = case_in("refinement")
+    save(third, "procurement", {**PROCUREMENT, "kind": kind.upper(), "estimated_value_sek": 50_000})
+    unrelated = case_in("refinement")
+    save(unrelated, "procurement", {**PROCUREMENT, "kind": "Något annat", "estimated_value_sek": 1})
+    decided = db.session.get(Case, decided_id)
+    day = date(2026, 11, 2)
+    expected = dossier.view(decided, day).sections["procurement"].result
+    assert expected.same_kind_case_ids == tuple(sorted((other_id, third.id)))
+
+    db.session.expire(decided, ["dossier"])
+    with statements_run(db.engine) as statements:
+        facts = delegation.facts_for(decided.department, day, dossier_of=decided)
+        result = dossier.view(decided, day, facts["_same_kind_direct"]) \
+            .sections["procurement"].result
+    assert len([s for s in statements if "dossiers" in s]) == 1
+    known = facts["_same_kind_direct"]
+    assert (known.kind, known.year) == (kind.strip().lower(), 2026)
+    assert known.awards == tuple(sorted(((other_id, 100_000), (third.id, 50_000))))
+    assert expected.direct_sum_sek == 240_000 + 100_000 + 50_000
+    assert (result.direct_sum_sek, result.same_kind_case_ids) == (
+        expected.direct_sum_sek, expected.same_kind_case_ids)
+
+    # The stored year is another (the check was saved last year without a date): read anew.
+    db.session.execute(db.update(Dossier).where(Dossier.case_id == decided_id)
+                       .values(procurement_year=2025))
+    db.session.expire(decided, ["dossier"])
+    with statements_run(db.engine) as statements:
+        facts = delegation.facts_for(decided.department, day, dossier_of=decided)
+        result = dossier.view(decided, day, facts["_same_kind_direct"]) \
+            .sections["procurement"].result
+    assert facts["_same_kind_direct"].year == 2025
+    assert len([s for s in statements if "dossiers" in s]) == 2
+    assert (result.direct_sum_sek, result.same_kind_case_ids) == (
+        expected.direct_sum_sek, expected.same_kind_case_ids)
+
+
 def test_api_refuses_approve_over_the_aggregated_direct_award_limit_lou_19_kap_8(app, api):
     """LOU 19 kap. 8 §: 240 000 + 460 001 = 700 001 > "högst" 700 000: approve and escalate
     answer 409 with the reason naming the other case; at 700 000 exactly, approve goes through."""

@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 
 from flask import current_app
 from sqlalchemy import Select, bindparam, func, inspect, literal, or_, select, union
-from sqlalchemy.orm import joinedload, undefer
+from sqlalchemy.orm import contains_eager, joinedload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.cases import access
@@ -114,12 +114,19 @@ _PAGE_COLLECTIONS = (
 def _case_statement(for_page: bool) -> Select:
     """The case with what the role checks read (and on its page, its author), built once
     (issue 14: building the loader options for each request cost a tenth of firing an
-    event)."""
-    options = CASE_LOADS + ((joinedload(Case.author), undefer(Case.has_memo),
-                             undefer(Case.has_comments), undefer(Case.has_merged_cases),
-                             undefer(Case.has_pending_proposals))
-                            if for_page else ())
-    return select(Case).where(Case.id == bindparam("id")).options(*options)
+    event). Joined by the statement and filled in by ``contains_eager`` (what CASE_LOADS
+    loads): the ORM sets up a fifth less for each row than for ``joinedload``'s aliases."""
+    statement = (select(Case).join(Case.department).join(Department.region)
+                 .outerjoin(Case.unit).where(Case.id == bindparam("id")))
+    options = [contains_eager(Case.department).options(
+                   contains_eager(Department.region), undefer(Department.has_active_webhooks)),
+               contains_eager(Case.unit)]
+    if for_page:
+        statement = statement.outerjoin(Case.author)
+        options += [contains_eager(Case.author), undefer(Case.has_memo),
+                    undefer(Case.has_comments), undefer(Case.has_merged_cases),
+                    undefer(Case.has_pending_proposals)]
+    return statement.options(*options)
 
 
 def get_case(user: User, case_id: Any, *, for_page: bool = False) -> Case:
@@ -742,7 +749,7 @@ def _facts(case: Case, event: EventSpec, values: Mapping[str, Any], now: datetim
         delegation_facts.update(delegation.facts_for(
             department, today, dossier_of=case if needs_dossier else None))
     if needs_dossier:
-        dossier_view = dossier.view(case, today)
+        dossier_view = dossier.view(case, today, delegation_facts.get("_same_kind_direct"))
     if "benefits_followed_up" in event.guards:
         unreported = follow_up.unreported_count(case)
     limit = department.delegation_limit_sek

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from flask import current_app
-from sqlalchemy import bindparam, inspect, literal_column, select
+from sqlalchemy import and_, bindparam, inspect, literal_column, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.admin import log as admin_log
@@ -158,9 +158,17 @@ def facts_for(department: Department, day: date, dossier_of: Case | None = None
     the caller reads next (an approval's gates), read by the same statement when the case
     has not loaded it yet."""
     params = {"department_id": department.id, "day": day, "year": day.year}
+    same_kind = None
     if dossier_of is not None and "dossier" in inspect(dossier_of).unloaded:
-        row = db.session.execute(_FACTS_AND_DOSSIER, {**params, "case_id": dossier_of.id}).one()
+        rows = db.session.execute(_FACTS_AND_DOSSIER, {**params, "case_id": dossier_of.id}
+                                  ).all()
+        row = rows[0]
         set_committed_value(dossier_of, "dossier", row.Dossier)
+        if row.Dossier is not None and row.Dossier.procurement_kind:
+            same_kind = SameKindDirect(
+                row.Dossier.procurement_kind, row.Dossier.procurement_year,
+                tuple(sorted((r.award_case_id, r.award_value_sek) for r in rows
+                             if r.award_case_id is not None)))
     else:
         row = db.session.connection().execute(_FACTS, params).one()
     amount = row.stored_amount
@@ -174,7 +182,19 @@ def facts_for(department: Department, day: date, dossier_of: Case | None = None
             if row.version is not None else None,
             "delegation_limit_sek": limit,
             "prisbasbelopp_sek": amount,
-            "_order_version": row.version}
+            "_order_version": row.version,
+            "_same_kind_direct": same_kind}
+
+
+@dataclass(frozen=True)
+class SameKindDirect:
+    """The other cases' direct awards of the kind and räkenskapsår the case's dossier stored,
+    as (case id, value): what the procurement check sums (LOU 19 kap. 8 §,
+    docs/procurement-rules.md), read with the delegation facts for an approval
+    (dossier/service.py uses them when the check's kind and year are these)."""
+    kind: str
+    year: int | None
+    awards: tuple[tuple[int, int], ...]
 
 
 # The order's version and points (NULL when none is in force) and the stored prisbasbelopp
@@ -184,11 +204,29 @@ _FACTS = select(
     _ORDER_ON.with_only_columns(DelegationOrder.points).scalar_subquery().label("points"),
     select(PriceBaseAmount.amount_sek).where(PriceBaseAmount.year == bindparam("year"))
     .scalar_subquery().label("stored_amount"))
-# The same row with the case's dossier (NULL when it has none).
+# The direct awards in the förvaltning's open cases (dossier/service.py reads the same with
+# its own statement when a check's kind or year differs from the stored ones).
+_DIRECT_AWARDS = (
+    select(Dossier.case_id, Dossier.procurement_value_sek, Dossier.procurement_kind,
+           Dossier.procurement_year)
+    .join(Case, Case.id == Dossier.case_id)
+    .where(Dossier.procurement_route == "direct_procurement",
+           Dossier.procurement_value_sek.is_not(None),
+           Case.department_id == bindparam("department_id"),
+           Case.state.not_in(features.ENDED_STATES))
+    .subquery("award"))
+# The same row with the case's dossier (NULL when it has none), once for each other case's
+# direct award of the kind and year the dossier stored (NULL when none).
 _FACTS_AND_DOSSIER = (
-    select(*_FACTS.selected_columns, Dossier)
+    select(*_FACTS.selected_columns, Dossier,
+           _DIRECT_AWARDS.c.case_id.label("award_case_id"),
+           _DIRECT_AWARDS.c.procurement_value_sek.label("award_value_sek"))
     .select_from(select(literal_column("1").label("one")).subquery("one"))
-    .outerjoin(Dossier, Dossier.case_id == bindparam("case_id")))
+    .outerjoin(Dossier, Dossier.case_id == bindparam("case_id"))
+    .outerjoin(_DIRECT_AWARDS, and_(_DIRECT_AWARDS.c.procurement_kind == Dossier.procurement_kind,
+                                    _DIRECT_AWARDS.c.procurement_year
+                                    == Dossier.procurement_year,
+                                    _DIRECT_AWARDS.c.case_id != Dossier.case_id)))
 
 
 def record_of(verdict: rules.Verdict, order_version: int | None,

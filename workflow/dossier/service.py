@@ -112,13 +112,16 @@ class DossierView:
         return getattr(levels, "confidentiality", None) if levels is not None else None
 
 
-def view(case: Case, today: date | None = None) -> DossierView:
+def view(case: Case, today: date | None = None, same_kind_direct: Any = None) -> DossierView:
+    """The dossier's sections checked and computed on ``today``. ``same_kind_direct``: the
+    other cases' direct awards of the kind and year the dossier stored, when the caller read
+    them with the dossier (delegation/service.py ``facts_for``, an approval)."""
     today = today or utcnow().date()
     dossier = case.dossier
     sections = {name: Section(name) for name in SECTION_MODELS}
     if dossier is not None:
         _load_benefit(sections["benefit"], dossier, case)
-        _load_procurement(sections["procurement"], dossier, case, today)
+        _load_procurement(sections["procurement"], dossier, case, today, same_kind_direct)
         _load_classification(sections["classification"], dossier, case, today)
     return DossierView(case=case, version=dossier.version if dossier else 0, sections=sections,
                        signed_off_by=dossier.signed_off_by if dossier else None,
@@ -135,7 +138,8 @@ def _load_benefit(section: Section, dossier: Dossier, case: Case) -> None:
                                         replacement=dossier.replacement)
 
 
-def _load_procurement(section: Section, dossier: Dossier, case: Case, today: date) -> None:
+def _load_procurement(section: Section, dossier: Dossier, case: Case, today: date,
+                      same_kind_direct: Any = None) -> None:
     if dossier.procurement is None:
         return
     section.data = procurement.ProcurementCheck.model_validate(dossier.procurement)
@@ -151,7 +155,7 @@ def _load_procurement(section: Section, dossier: Dossier, case: Case, today: dat
         return
     section.result = procurement.evaluate(
         section.data, thresholds=thresholds,
-        same_kind_direct=_same_kind_direct_awards(case, section.data, day))
+        same_kind_direct=_same_kind_direct_awards(case, section.data, day, same_kind_direct))
     section.problems = procurement.problems(section.data, section.result)
     section.warnings = list(section.result.warnings)
 
@@ -328,15 +332,22 @@ def _thresholds():
     return current_app.extensions[THRESHOLDS_KEY]
 
 
-def _same_kind_direct_awards(case: Case, check, day: date) -> list[procurement.SameKindAward]:
+def _same_kind_direct_awards(case: Case, check, day: date,
+                             known: Any = None) -> list[procurement.SameKindAward]:
     """The other cases' direct awards of the same kind in the case's förvaltning and
-    räkenskapsår (LOU 19 kap. 8 §), as case number and value: their sum and who they are."""
+    räkenskapsår (LOU 19 kap. 8 §), as case number and value: their sum and who they are.
+    ``known``: those of the kind and year the dossier stored, read with it
+    (delegation ``SameKindDirect``); used when they are the check's, else read here."""
     kind = (check.kind or "").strip().lower()
     if not kind:
         return []
+    year = procurement.financial_year(day)
+    if known is not None and (known.kind, known.year) == (kind, year):
+        return [procurement.SameKindAward(case_id, int(value))
+                for case_id, value in known.awards]
     return [procurement.SameKindAward(case_id, int(value))
             for case_id, value in db.session.execute(_SAME_KIND_DIRECT, {
-                "case_id": case.id, "kind": kind, "year": procurement.financial_year(day),
+                "case_id": case.id, "kind": kind, "year": year,
                 "department_id": case.department_id})]
 
 
