@@ -333,27 +333,38 @@ def _fire_bare_sql(engine: Engine, batch: list[Firing], now: datetime) -> None:
 
 
 def measure_firing(app: Flask, repeat: int, avoid: set[int], cap: int = 40) -> Line:
+    """Each round fires a batch through the service and another batch of the same mix by
+    bare SQL, in turns, event by event (ours, bare, ours, bare …: a slow stretch of a busy
+    machine meets both, as the pages' lines are timed since the seventh round); the ratio is
+    the median of the rounds' ratios."""
     rng = random.Random(11)
     batches = _batches(_fire_pool(app, avoid, rng), 2 * repeat + 2, cap)
-    service_rates, bare_rates, failures = [], [], 0
+    service_rates, bare_rates, ratios, failures = [], [], [], 0
     with app.test_request_context():
         engine = db.engine
         for round_number in range(repeat + 1):  # round 0 warms up
             service_batch, bare_batch = batches[2 * round_number], batches[2 * round_number + 1]
-            start = time.perf_counter()
-            failed = _fire_through_service(service_batch)
-            service_seconds = time.perf_counter() - start
-            start = time.perf_counter()
-            _fire_bare_sql(engine, bare_batch, utcnow())
-            bare_seconds = time.perf_counter() - start
+            service_seconds = bare_seconds = 0.0
+            failed = 0
+            for ours_case, bare_case in zip(service_batch, bare_batch, strict=True):  # same event
+                start = time.perf_counter()
+                failed += _fire_through_service([ours_case])
+                service_seconds += time.perf_counter() - start
+                start = time.perf_counter()
+                _fire_bare_sql(engine, [bare_case], utcnow())
+                bare_seconds += time.perf_counter() - start
             if round_number:
                 failures += failed
                 service_rates.append(len(service_batch) / service_seconds)
                 bare_rates.append(len(bare_batch) / bare_seconds)
+                ratios.append(service_rates[-1] / bare_rates[-1])
     ours, bare = median(service_rates), median(bare_rates)
     size = len(batches[0])
-    note = (f"{size} cases per batch (take_up, forward, prioritise, approve), median of "
-            f"{repeat}; ratio = ours rate / bare SQL rate")
+    note = (f"{size} cases per batch (take_up, forward, prioritise, approve), fired in turns "
+            f"with the bare path's, event by event; rates: median of {repeat}; ratio = median "
+            f"of the rounds' ours rate / bare SQL rate "
+            f"({', '.join(f'{r:.2f}' for r in sorted(ratios))})")
     if failures:
         note += f"; {failures} REFUSED by the service"
-    return at_least("(a) fire events via service", ours, bare, "cases/s", ours / bare, 0.5, note)
+    return at_least("(a) fire events via service", ours, bare, "cases/s", median(ratios), 0.5,
+                    note)
