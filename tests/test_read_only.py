@@ -106,6 +106,34 @@ def test_a_worker_takes_the_connection_it_gave_back_last(postgres_uri):
             db.engine.dispose()
 
 
+def test_on_sqlite_too_a_worker_takes_the_connection_it_gave_back_last(tmp_path):
+    """SQLite keeps a page cache for each connection, which a write through another
+    connection empties: the pool hands out the connection returned last there too. An
+    SQLite database in memory has a single connection and no pool order to set."""
+    from conftest import _settings
+
+    from workflow import create_app
+    from workflow.platform.settings import load_settings
+
+    app = create_app(_settings(f"sqlite:///{tmp_path / 'lifo.sqlite3'}"))
+    try:
+        with app.app_context():
+            first, second = db.engine.raw_connection(), db.engine.raw_connection()
+            warm = second.dbapi_connection
+            first.close()
+            second.close()
+            again = db.engine.raw_connection()
+            assert again.dbapi_connection is warm
+            again.close()
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+    for memory in ("sqlite://", "sqlite:///:memory:", "sqlite:///file:x?mode=memory&uri=true"):
+        options = load_settings(tmp_path, {"SQLALCHEMY_DATABASE_URI": memory})[
+            "SQLALCHEMY_ENGINE_OPTIONS"]
+        assert "pool_use_lifo" not in options
+
+
 def test_prepared_statements_can_be_switched_off_for_a_pooler(postgres_uri, monkeypatch):
     """DATABASE_PREPARED_STATEMENTS=0 (PgBouncer in transaction mode before 1.21): psycopg
     prepares nothing, however often a statement runs."""

@@ -16,6 +16,7 @@ from typing import Any, Mapping
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, inspect, literal_column, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.admin import log as admin_log
@@ -168,7 +169,7 @@ def facts_for(department: Department, day: date, dossier_of: Case | None = None
             same_kind = SameKindDirect(
                 row.Dossier.procurement_kind, row.Dossier.procurement_year,
                 tuple(sorted((r.award_case_id, r.award_value_sek) for r in rows
-                             if r.award_case_id is not None)))
+                             if r.award_counted is not None)))
     else:
         row = db.session.connection().execute(_FACTS, params).one()
     amount = row.stored_amount
@@ -204,29 +205,27 @@ _FACTS = select(
     _ORDER_ON.with_only_columns(DelegationOrder.points).scalar_subquery().label("points"),
     select(PriceBaseAmount.amount_sek).where(PriceBaseAmount.year == bindparam("year"))
     .scalar_subquery().label("stored_amount"))
-# The direct awards in the förvaltning's open cases (dossier/service.py reads the same with
-# its own statement when a check's kind or year differs from the stored ones).
-_DIRECT_AWARDS = (
-    select(Dossier.case_id, Dossier.procurement_value_sek, Dossier.procurement_kind,
-           Dossier.procurement_year)
-    .join(Case, Case.id == Dossier.case_id)
-    .where(Dossier.procurement_route == "direct_procurement",
-           Dossier.procurement_value_sek.is_not(None),
-           Case.department_id == bindparam("department_id"),
-           Case.state.not_in(features.ENDED_STATES))
-    .subquery("award"))
-# The same row with the case's dossier (NULL when it has none), once for each other case's
-# direct award of the kind and year the dossier stored (NULL when none).
+# The same row with the case's dossier (NULL when it has none), once for each other dossier
+# with a direct award of the kind and year the dossier stored (NULL when none), with that
+# award's case when it counts: in the förvaltning and not ended (dossier/service.py reads
+# the same with its own statement when a check's kind or year differs from the stored ones).
+# Two plain joins, so that each database finds the awards by the kind's index.
+_AWARD, _AWARD_CASE = aliased(Dossier, name="award"), aliased(Case, name="award_case")
 _FACTS_AND_DOSSIER = (
     select(*_FACTS.selected_columns, Dossier,
-           _DIRECT_AWARDS.c.case_id.label("award_case_id"),
-           _DIRECT_AWARDS.c.procurement_value_sek.label("award_value_sek"))
+           _AWARD.case_id.label("award_case_id"),
+           _AWARD.procurement_value_sek.label("award_value_sek"),
+           _AWARD_CASE.id.label("award_counted"))
     .select_from(select(literal_column("1").label("one")).subquery("one"))
     .outerjoin(Dossier, Dossier.case_id == bindparam("case_id"))
-    .outerjoin(_DIRECT_AWARDS, and_(_DIRECT_AWARDS.c.procurement_kind == Dossier.procurement_kind,
-                                    _DIRECT_AWARDS.c.procurement_year
-                                    == Dossier.procurement_year,
-                                    _DIRECT_AWARDS.c.case_id != Dossier.case_id)))
+    .outerjoin(_AWARD, and_(_AWARD.procurement_kind == Dossier.procurement_kind,
+                            _AWARD.procurement_year == Dossier.procurement_year,
+                            _AWARD.case_id != Dossier.case_id,
+                            _AWARD.procurement_route == "direct_procurement",
+                            _AWARD.procurement_value_sek.is_not(None)))
+    .outerjoin(_AWARD_CASE, and_(_AWARD_CASE.id == _AWARD.case_id,
+                                 _AWARD_CASE.department_id == bindparam("department_id"),
+                                 _AWARD_CASE.state.not_in(features.ENDED_STATES))))
 
 
 def record_of(verdict: rules.Verdict, order_version: int | None,

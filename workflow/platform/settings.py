@@ -91,11 +91,13 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
     if replica:  # the portfolio's reads from a read replica (platform/replica.py)
         settings["SQLALCHEMY_BINDS"] = {"portfolio_replica": normalised_url(replica)}
     settings.update(overrides or {})
-    if str(settings["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+    if _pooled(str(settings["SQLALCHEMY_DATABASE_URI"])):
         # A worker takes the connection it gave back last, not the one idle longest (issue
-        # 14): its statements are the warm ones. psycopg prepares a statement on its fifth run
-        # on a connection and PostgreSQL may keep a generic plan after five more; taken in
-        # turns, every idle connection of the pool had to get there on its own.
+        # 14): its statements and pages are the warm ones. psycopg prepares a statement on
+        # its fifth run on a connection and PostgreSQL may keep a generic plan after five
+        # more; taken in turns, every idle connection of the pool had to get there on its
+        # own. SQLite keeps a page cache for each connection, which another connection's
+        # write empties: taken in turns, each connection met the others' writes.
         settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_use_lifo": True,
                                                  **settings["SQLALCHEMY_ENGINE_OPTIONS"]}
     if os.environ.get("DATABASE_PREPARED_STATEMENTS", "1") == "0" and str(
@@ -105,6 +107,15 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         settings["SQLALCHEMY_ENGINE_OPTIONS"] = {**settings["SQLALCHEMY_ENGINE_OPTIONS"],
                                                  "connect_args": {"prepare_threshold": None}}
     return settings
+
+
+def _pooled(url: str) -> bool:
+    """Whether the engine keeps a pool of connections (an SQLite database in memory has one
+    connection, and no pool to order)."""
+    if url.startswith("postgresql"):
+        return True
+    return url.startswith("sqlite:///") and url != "sqlite:///" and ":memory:" not in url \
+        and "mode=memory" not in url
 
 
 def database_url(instance_path: Path) -> str:
