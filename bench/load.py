@@ -178,9 +178,13 @@ def measure_throughput(url: str, workdir: Path, paths: list[str], username: str,
             f"baseline = {where}; the goal: ratio >= {RATIO_GOAL:g} and no error")
     if pages.first_error or trivial.first_error:
         note += f"; first error: {pages.first_error or trivial.first_error}"
+    if url.startswith("postgresql"):
+        goal, met = f">= {RATIO_GOAL:g}, 0 err", errors_ok and ratio >= RATIO_GOAL
+    else:  # issue 14's goal names gunicorn with PostgreSQL; no error is asked of any
+        goal, met = "0 err", (None if errors_ok else False)
+        note += "; the ratio's goal is for PostgreSQL, reported only on SQLite"
     return [Line(f"(e) HTTP throughput, gunicorn, {CLIENTS} clients", pages.rate, trivial.rate,
-                 "req/s", ratio, f">= {RATIO_GOAL:g}, 0 err", errors_ok and ratio >= RATIO_GOAL,
-                 note),
+                 "req/s", ratio, goal, met, note),
             Line("(e) latency under that load, p95", pages.p95_ms, trivial.p95_ms, "ms",
                  pages.p95_ms / trivial.p95_ms if trivial.p95_ms else 0.0, "", None,
                  f"median ours {pages.median_ms:.0f} ms, baseline {trivial.median_ms:.0f} ms; "
