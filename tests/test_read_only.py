@@ -83,15 +83,12 @@ def test_a_statement_stays_prepared_from_one_request_to_the_next(postgres_uri):
             db.engine.dispose()
 
 
-def test_a_worker_takes_the_connection_it_gave_back_last(postgres_uri):
-    """The pool hands out the connection returned last (pool_use_lifo on PostgreSQL), so a
-    worker's next request finds its own prepared statements instead of taking each idle
-    connection in turn."""
+def _assert_the_pool_hands_out_the_last_returned(database_uri: str) -> None:
     from conftest import _settings
 
     from workflow import create_app
 
-    app = create_app(_settings(postgres_uri))
+    app = create_app(_settings(database_uri))
     try:
         with app.app_context():
             first, second = db.engine.raw_connection(), db.engine.raw_connection()
@@ -106,28 +103,20 @@ def test_a_worker_takes_the_connection_it_gave_back_last(postgres_uri):
             db.engine.dispose()
 
 
+def test_a_worker_takes_the_connection_it_gave_back_last(postgres_uri):
+    """The pool hands out the connection returned last (pool_use_lifo on PostgreSQL), so a
+    worker's next request finds its own prepared statements instead of taking each idle
+    connection in turn."""
+    _assert_the_pool_hands_out_the_last_returned(postgres_uri)
+
+
 def test_on_sqlite_too_a_worker_takes_the_connection_it_gave_back_last(tmp_path):
     """SQLite keeps a page cache for each connection, which a write through another
     connection empties: the pool hands out the connection returned last there too. An
     SQLite database in memory has a single connection and no pool order to set."""
-    from conftest import _settings
-
-    from workflow import create_app
     from workflow.platform.settings import load_settings
 
-    app = create_app(_settings(f"sqlite:///{tmp_path / 'lifo.sqlite3'}"))
-    try:
-        with app.app_context():
-            first, second = db.engine.raw_connection(), db.engine.raw_connection()
-            warm = second.dbapi_connection
-            first.close()
-            second.close()
-            again = db.engine.raw_connection()
-            assert again.dbapi_connection is warm
-            again.close()
-    finally:
-        with app.app_context():
-            db.engine.dispose()
+    _assert_the_pool_hands_out_the_last_returned(f"sqlite:///{tmp_path / 'lifo.sqlite3'}")
     for memory in ("sqlite://", "sqlite:///:memory:", "sqlite:///file:x?mode=memory&uri=true"):
         options = load_settings(tmp_path, {"SQLALCHEMY_DATABASE_URI": memory})[
             "SQLALCHEMY_ENGINE_OPTIONS"]
