@@ -129,8 +129,9 @@ def measure_pages(app: Flask, url: str, repeat: int) -> list[Line]:
              "case list (no bare to-do route): for the 10 000 / 100 000 comparison"),
         Line("(b) case list, no filter (/cases)", every_ours * 1000, list_bare * 1000, "ms",
              list_bare / every_ours, "", None,
-             f"every case {PAGE_USER} may see, newest first (the list's first view); "
-             "reported only, against the bare case list: for the 10 000 / 100 000 comparison"),
+             f"every case {PAGE_USER} may see, newest first (the list's first view), counted "
+             "up to LIST_COUNT_LIMIT (docs/lists.md); reported only, against the bare case "
+             "list: for the 10 000 / 100 000 comparison"),
         at_least("(b) case page (/cases/<id>)", case_ours * 1000, case_bare * 1000, "ms",
                  case_bare / case_ours, 0.5,
                  f"mean over {n} cases in council/management, as {PAGE_USER}, warm; the "

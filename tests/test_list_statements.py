@@ -138,3 +138,70 @@ def test_a_region_wide_reader_sees_their_own_region_only(ctx):
     assert council_count(gotland) == cases.list_cases(gotland, state="council").total >= 1
     assert cases.list_cases(reader).total == 1 and access.can_view(reader, theirs)
     assert not access.can_view(gotland, theirs) and not access.can_view(reader, ours)
+
+
+def test_lists_count_up_to_the_limit_past_the_page_and_say_more_than_beyond_it(demo_app):
+    """A list counts its cases up to LIST_COUNT_LIMIT past the page (docs/lists.md): below
+    it exactly; beyond it the page says how far it counted and that more follow, and the
+    pages' next links still reach every case once. Every demo person, each list, with the
+    limit lowered to 4 and three cases a page (each count runs over several of a rule's
+    terms, one after the other)."""
+    from sqlalchemy import func, select
+
+    from helpers import all_users
+    from workflow.cases import access
+    from workflow.models import Case
+
+    demo_app.config["LIST_COUNT_LIMIT"] = 4
+    capped = 0
+    with demo_app.test_request_context():
+        for reader in all_users():
+            for todo, rule_of in ((False, access.visibility_rule), (True, access.todo_rule)):
+                plain = (select(Case.id).where(access.condition_of(rule_of(reader)))
+                         .order_by(Case.updated_at.desc(), Case.id.desc()))
+                expected = list(db.session.scalars(plain))
+                listed: list[int] = []
+                number = 1
+                while True:
+                    shown = cases.list_cases(reader, todo=todo, page=number, per_page=3)
+                    counted_to = 4 * -(-(number * 3) // 4)  # whole blocks of 4 past the page
+                    assert (shown.total, shown.exact) == (
+                        min(len(expected), counted_to), len(expected) <= counted_to), (
+                        reader.username, todo, number)
+                    assert shown.exact or shown.pages > number  # a next page, never a guess
+                    listed += [case.id for case in shown.items]
+                    capped += not shown.exact
+                    if number >= shown.pages:
+                        break
+                    number += 1
+                assert listed == expected, (reader.username, todo)
+                exact = cases.list_cases(reader, todo=todo, per_page=3, exact=True)
+                assert (exact.total, exact.exact) == (len(expected), True)
+                count = db.session.scalar(select(func.count()).select_from(plain.subquery()))
+                assert count == len(expected)
+        mine = cases.list_cases(case_in("council").author, mine=True, per_page=3)
+        assert (mine.total, mine.exact) == (4, False)  # the demo's medarbetare wrote more
+    assert capped > 10
+
+
+def test_a_list_beyond_the_limit_says_more_than_in_swedish_and_english_and_in_the_api(
+        demo_app):
+    from helpers import api_headers, login
+
+    demo_app.config.update(LIST_COUNT_LIMIT=4, PAGE_SIZE=3)
+    client = demo_app.test_client()
+    login(client, "fchef")
+    first = client.get("/cases").get_data(as_text=True)
+    assert "(fler än 4 st)" in first and "Sida 1 av minst 2" in first
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    second = client.get("/cases?page=2").get_data(as_text=True)
+    # The page ends at the 6th case: counted to the end of the next block of 4.
+    assert "(fler än 8 st)" in second and "Sida 2 av minst 3" in second
+    english = client.get("/cases", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "(more than 4)" in english and "Page 1 of at least 2" in english
+    answer = client.get("/api/v1/cases", headers=api_headers(client, "fchef")).get_json()
+    assert (answer["total"], answer["total_exact"], answer["has_next"]) == (4, False, True)
+    narrowed = client.get("/api/v1/cases?state=political",
+                          headers=api_headers(client, "fchef")).get_json()
+    assert narrowed["total_exact"] is True and narrowed["total"] == len(narrowed["items"])
+    assert narrowed["has_next"] is (narrowed["total"] > 3)

@@ -146,6 +146,19 @@ def test_weekly_digest_from_the_configured_moment_once_a_week(ctx):
     assert jobs.weekly_digest(MONDAY + timedelta(days=7)) >= 1
 
 
+def test_the_weekly_digest_counts_every_waiting_case_past_the_lists_count_limit(ctx):
+    """The lists count only so far (docs/lists.md); the digest, which lists 50, tells the
+    whole number."""
+    ctx.config["LIST_COUNT_LIMIT"] = 1
+    for _ in range(51):
+        case_in("submitted")
+    assert cases.list_cases(user("chef"), todo=True, per_page=50).exact is False
+    assert jobs.weekly_digest(MONDAY) >= 1
+    digest = [n for n in inbox("chef") if n.kind == "digest"]
+    assert digest[0].subject.startswith("Veckosammanfattning: 51 ")
+    assert len(digest[0].body.splitlines()) == 51  # the number, then 50 cases
+
+
 def test_unread_count_and_marking_read(app):
     with app.app_context():
         case_in("apt")

@@ -100,7 +100,8 @@ def list_cases():
     page = _positive_int_arg("page") or 1
     result = cases.list_cases(_user(), state=state, unit_id=unit_id, page=page)
     return jsonify({"items": [_case_summary(c) for c in result.items], "page": result.page,
-                    "per_page": result.per_page, "total": result.total})
+                    "per_page": result.per_page, "total": result.total,
+                    "total_exact": result.exact, "has_next": result.page < result.pages})
 
 
 @bp.post("/cases")

@@ -192,7 +192,14 @@ def for_process(states: tuple[str, ...], events: tuple[str, ...]) -> list[type[B
                            state=(Literal[states], None))
     case = create_model("Case", __base__=(CaseDetailFields, summary))
     page = create_model("CasePage", __base__=Answer, items=(list[summary], None),
-                        page=(int, None), per_page=(int, None), total=(int, None))
+                        page=(int, None), per_page=(int, None),
+                        total=(int, Field(None, description=(
+                            "The cases the list holds; with total_exact false, the list holds "
+                            "more than this (docs/lists.md)."))),
+                        total_exact=(bool, Field(None, description=(
+                            "False when the cases were counted only this far: the list holds "
+                            "more than total."))),
+                        has_next=(bool, Field(None, description="Another page follows.")))
     return [event_request, summary, case, page]
 
 

@@ -191,7 +191,7 @@ def weekly_digest(now: datetime) -> int:
     year, week, _ = moment.isocalendar()
     created = 0
     for person in db.session.scalars(select(User).where(User.is_active_user.is_(True))):
-        todo = list_cases(person, todo=True, per_page=50)
+        todo = list_cases(person, todo=True, per_page=50, exact=True)
         waiting = _digest_notifications(person)
         if not todo.total and not waiting:
             continue

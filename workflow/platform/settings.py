@@ -34,6 +34,7 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "workflow" / "translations"),
         "LANGUAGES": tuple(app["languages"]),
         "PAGE_SIZE": int(app["page_size"]),
+        "LIST_COUNT_LIMIT": int(app["list_count_limit"]),
         "API_TOKEN_LIFETIME_DAYS": int(api["token_lifetime_days"]),
         "DEFAULT_DELEGATION_LIMIT_SEK": int(organisation["default_delegation_limit_sek"]),
         "PRISBASBELOPP_FILE": CONFIG_DIR / "prisbasbelopp.toml",
