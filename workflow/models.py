@@ -382,7 +382,12 @@ class CaseEvent(db.Model):
     __tablename__ = "case_history"
     # A case's rows in order: its history, and the newest row the hash chain links to
     # (platform/audit.py) without walking the primary key backwards (migration 0023).
-    __table_args__ = (Index("ix_case_history_case_id_id", "case_id", "id"),)
+    # The rows into the decided state (states/features.py DECIDED_STATE): a case's decision
+    # moment in one index entry (follow_up/service.py decision_moment; migration 0029).
+    __table_args__ = (Index("ix_case_history_case_id_id", "case_id", "id"),
+                      Index("ix_case_history_decided", "case_id", "at",
+                            sqlite_where=text("to_state = 'approved'"),
+                            postgresql_where=text("to_state = 'approved'")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
