@@ -264,7 +264,8 @@ def measure_portfolio(app: Flask, repeat: int) -> list[Line]:
                                  seconds_raw * 1000, "ms", seconds_ours / seconds_raw, 2,
                                  "; ".join(filter(None, (
                                      check if name == "funnel" else "",
-                                     f"after {warmup} runs each")))))
+                                     f"{warmup} warm-up run{'s' * (warmup != 1)} "
+                                     "each")))))
         lines.append(at_most("(c) portfolio: all aggregates of /portfolio", total_ours * 1000,
                              total_raw * 1000, "ms", total_ours / total_raw, 2,
                              f"as {PORTFOLIO_USER}, no filters; ratio = ours time / raw SQL"))
