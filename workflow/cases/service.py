@@ -221,7 +221,7 @@ def list_cases(user: User, *, state: str | None = None, unit_id: int | None = No
     """A page of a person's cases, newest change first. The cases are counted up to
     LIST_COUNT_LIMIT past the page (counted_up_to): past it the page says "fler än" (more
     than), as counting 55 000 cases took most of the list's time at 100 000 (issue 14).
-    ``exact`` counts them all (the reminder email)."""
+    ``exact`` counts them all (the weekly digest)."""
     per_page = per_page or current_app.config["PAGE_SIZE"]
     if page >= ID_LIMIT:  # an offset beyond the database's integers
         raise ValidationFailed({"page": N_("Sidnumret är för stort.")})
