@@ -55,6 +55,7 @@ class LogPage:
     total: int
     page: int
     pages: int
+    exact: bool = True  # counted in full (the pagination macro reads it, as for case lists)
 
 
 def entries(region_id: int, filters: LogFilter = LogFilter(), page: int = 1,

@@ -116,6 +116,7 @@ class UserPage:
     total: int
     page: int
     pages: int
+    exact: bool = True  # counted in full (the pagination macro reads it, as for case lists)
 
 
 def list_users(admin: User, filters: UserFilter = UserFilter(), page: int = 1,
